@@ -1,0 +1,111 @@
+"""Reporting periods: a calendar month (``2026-10``) or an inclusive date range."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})\.\.(\d{4}-\d{1,2}-\d{1,2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A half-open interval ``[start, end)`` of local times.
+
+    ``first_day``/``last_day`` are the inclusive calendar days a user chose.
+    """
+
+    start: datetime
+    end: datetime
+
+    @property
+    def is_month(self) -> bool:
+        return (
+            self.start.day == 1
+            and self.start.time() == datetime.min.time()
+            and (self.end == _add_months(self.start, 1))
+        )
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date()
+
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(days=1)).date()
+
+    def key(self) -> str:
+        """The text form accepted by :func:`parse_period` (``2026-10`` or ``a..b``)."""
+        if self.is_month:
+            return f"{self.start:%Y-%m}"
+        return f"{self.first_day.isoformat()}..{self.last_day.isoformat()}"
+
+    def previous(self) -> Period:
+        """The month before a month; otherwise the range of equal length just before."""
+        if self.is_month:
+            return month(_add_months(self.start, -1))
+        return Period(self.start - (self.end - self.start), self.start)
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 + months
+    return datetime(index // 12, index % 12 + 1, 1)
+
+
+def month(moment: datetime | date) -> Period:
+    """The calendar month that contains ``moment``."""
+    start = datetime(moment.year, moment.month, 1)
+    return Period(start, _add_months(start, 1))
+
+
+def date_range(first_day: date, last_day: date) -> Period:
+    """An inclusive range of days; raises ``ValueError`` when it runs backwards."""
+    if last_day < first_day:
+        raise ValueError(f"period ends ({last_day}) before it starts ({first_day})")
+    start = datetime.combine(first_day, datetime.min.time())
+    return Period(start, datetime.combine(last_day, datetime.min.time()) + timedelta(days=1))
+
+
+def parse_period(text: str) -> Period:
+    """Parse ``2026-10`` or ``2026-09-01..2026-10-31``.
+
+    >>> parse_period("2026-10").key()
+    '2026-10'
+    >>> parse_period("2026-09-01..2026-10-31").last_day.isoformat()
+    '2026-10-31'
+    """
+    text = text.strip()
+    if match := _MONTH.match(text):
+        year, mon = int(match.group(1)), int(match.group(2))
+        if not 1 <= mon <= 12:
+            raise ValueError(f"not a month: {text!r}")
+        return month(date(year, mon, 1))
+    if match := _RANGE.match(text):
+        first, last = (date.fromisoformat(_pad(part)) for part in match.groups())
+        return date_range(first, last)
+    raise ValueError(f"period must look like 2026-10 or 2026-09-01..2026-10-31, got {text!r}")
+
+
+def _pad(day: str) -> str:
+    year, mon, dom = day.split("-")
+    return f"{year}-{int(mon):02d}-{int(dom):02d}"
+
+
+def trailing_months(last: Period, count: int) -> list[Period]:
+    """``count`` calendar months ending with the month that contains ``last``'s last day."""
+    end_month = month(last.last_day)
+    return [month(_add_months(end_month.start, -offset)) for offset in reversed(range(count))]
+
+
+def default_month(as_of: datetime) -> Period:
+    """The month to show first: the latest month that has ended by ``as_of``.
+
+    A data export taken on 20 November is reported for October; on the last day
+    of a month (at or after 23:00) that month itself is taken as complete.
+    """
+    current = month(as_of)
+    if as_of >= current.end - timedelta(hours=1):
+        return current
+    return current.previous()

@@ -1,0 +1,131 @@
+"""The data contract: file names, required columns and enumerations of a data root.
+
+See ``DOMAIN.md`` §3. Enumerations are stored as English keys; the UI shows the
+labels from the i18n catalogs (``status.resolved`` and so on).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+GRIDS_FILE: Final = "geo/grids.geojson"
+COMMUNITIES_FILE: Final = "geo/communities.geojson"
+STREETS_FILE: Final = "geo/streets.geojson"
+ISSUES_STEM: Final = "data/issues"
+VOLUNTEERS_STEM: Final = "data/volunteers"
+SERVICE_RECORDS_STEM: Final = "data/service_records"
+SERVICE_POINTS_STEM: Final = "data/service_points"
+META_FILE: Final = "data/meta.json"
+
+# --- grids -------------------------------------------------------------------
+GRID_REQUIRED: Final = (
+    "grid_code",
+    "grid_name",
+    "community_code",
+    "community_name",
+    "street_code",
+    "street_name",
+    "population",
+)
+GRID_OPTIONAL: Final = (
+    "households",
+    "parent_grid_code",
+    "grid_worker",
+    "district_code",
+    "district_name",
+)
+
+# --- issues ------------------------------------------------------------------
+STATUSES: Final = (
+    "reported",
+    "accepted",
+    "dispatched",
+    "in_progress",
+    "resolved",
+    "closed",
+    "returned",
+    "deferred",
+    "invalid",
+)
+FINISHED_STATUSES: Final = ("resolved", "closed")
+SOURCES: Final = ("grid_patrol", "hotline", "app", "walk_in", "sensor", "volunteer")
+LEVELS: Final = ("grid", "community", "street", "department")
+SATISFACTION: Final = ("satisfied", "basically_satisfied", "unsatisfied")
+
+ISSUE_REQUIRED: Final = ("issue_id", "reported_at", "category", "status")
+ISSUE_TIMES: Final = (
+    "reported_at",
+    "accepted_at",
+    "dispatched_at",
+    "resolved_at",
+    "closed_at",
+    "due_at",
+)
+ISSUE_OPTIONAL_TEXT: Final = (
+    "source",
+    "resolved_level",
+    "department",
+    "satisfaction",
+    "description",
+    "address",
+    "reporter_name",
+    "reporter_phone",
+)
+# Columns holding personal data: never shown in demo mode, meeting exports or logs.
+PERSONAL_COLUMNS: Final = ("reporter_name", "reporter_phone", "name", "phone")
+
+# Demo vocabulary (DOMAIN.md §5). Categories are stored as these Chinese strings,
+# as the grid platforms export them; the English UI translates known ones.
+CATEGORIES: Final = (
+    "环境卫生",
+    "垃圾分类",
+    "停车管理",
+    "物业管理",
+    "邻里纠纷",
+    "噪音扰民",
+    "公共设施维修",
+    "安全隐患",
+    "违章搭建",
+    "占道经营",
+    "治安防控",
+    "养老助残",
+    "政策咨询",
+    "其他",
+)
+DEPARTMENTS: Final = (
+    "城管执法",
+    "住建",
+    "市场监管",
+    "交警",
+    "消防",
+    "派出所",
+    "环卫",
+    "水务",
+    "供电",
+    "物业公司",
+    "司法所",
+    "民政",
+)
+
+# --- volunteers and services -------------------------------------------------
+VOLUNTEER_REQUIRED: Final = ("volunteer_id", "grid_code", "registered_at", "is_party_member")
+SERVICE_RECORD_REQUIRED: Final = ("record_id", "volunteer_id", "served_at", "hours", "service_type")
+SERVICE_POINT_REQUIRED: Final = ("point_id", "name", "point_type", "lon", "lat")
+SERVICE_TYPES: Final = (
+    "elderly_care",
+    "disability_support",
+    "child_care",
+    "environment",
+    "safety_patrol",
+    "policy_promotion",
+    "neighbour_help",
+    "health",
+)
+POINT_TYPES: Final = ("party_service_center", "red_station", "convenience_station")
+
+# Units a metric can be computed for, with the contract's code and name columns.
+UNIT_COLUMNS: Final = {
+    "grid": ("grid_code", "grid_name"),
+    "community": ("community_code", "community_name"),
+    "street": ("street_code", "street_name"),
+}
