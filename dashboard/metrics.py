@@ -28,6 +28,12 @@ Grade = Literal["green", "amber", "red", "none"]
 UNITS: Final[tuple[Unit, ...]] = ("grid", "community", "street")
 OUTSIDE = "outside"  # the "outside every grid" bucket (不在网格内)
 PERIOD = "period"
+# Columns of the units a unit sits in, carried along for labels and filters.
+PARENT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "grid": ("community_code", "community_name", "street_code", "street_name"),
+    "community": ("street_code", "street_name"),
+    "street": (),
+}
 
 
 @dataclass(frozen=True)
@@ -178,8 +184,15 @@ def _unit_table(units: pl.DataFrame, by: Unit) -> pl.DataFrame:
             pl.lit(None, dtype=pl.String).alias(name),
             pl.col("population").sum().cast(pl.Int64),
         )
+    parents = [c for c in PARENT_COLUMNS[by] if c in units.columns]
     return (
-        units.group_by(code).agg(pl.col(name).first(), pl.col("population").sum().cast(pl.Int64)).sort(code)
+        units.group_by(code)
+        .agg(
+            pl.col(name).first(),
+            *(pl.col(c).first() for c in parents),
+            pl.col("population").sum().cast(pl.Int64),
+        )
+        .sort(code)
     )
 
 
@@ -231,9 +244,9 @@ def compute_series(
     else:
         inside = grid.join(aggregated, on=[code, PERIOD], how="left", nulls_equal=False)
         outside = aggregated.filter(pl.col(code).is_null())
+        missing = [c for c in inside.columns if c not in outside.columns]
         outside_rows = outside.with_columns(
-            pl.lit(None, dtype=pl.String).alias(unit_columns(by)[1]),
-            pl.lit(None, dtype=pl.Int64).alias("population"),
+            pl.lit(None, dtype=inside.schema[c]).alias(c) for c in missing
         ).select(inside.columns)
         result = pl.concat(
             [

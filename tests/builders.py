@@ -9,28 +9,79 @@ from pathlib import Path
 from typing import Any
 
 ISSUE_COLUMNS = (
-    "issue_id", "reported_at", "category", "grid_code", "lon", "lat", "status", "source",
-    "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at", "resolved_level",
-    "department", "satisfaction", "rework_count", "urgent", "reporter_name", "reporter_phone",
+    "issue_id",
+    "reported_at",
+    "category",
+    "grid_code",
+    "lon",
+    "lat",
+    "status",
+    "source",
+    "accepted_at",
+    "dispatched_at",
+    "resolved_at",
+    "closed_at",
+    "due_at",
+    "resolved_level",
+    "department",
+    "satisfaction",
+    "rework_count",
+    "urgent",
+    "reporter_name",
+    "reporter_phone",
 )
 
 
 def square(lon: float, lat: float, size_lon: float, size_lat: float) -> dict[str, Any]:
-    ring = [[lon, lat], [lon + size_lon, lat], [lon + size_lon, lat + size_lat], [lon, lat + size_lat], [lon, lat]]
+    ring = [
+        [lon, lat],
+        [lon + size_lon, lat],
+        [lon + size_lon, lat + size_lat],
+        [lon, lat + size_lat],
+        [lon, lat],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
 # Four grids in two communities of one street, near lon 120.0, lat 30.0.
 # G4 is a park with no residents and no issues: every rate there is empty.
 TINY_GRIDS: list[dict[str, Any]] = [
-    {"grid_code": "330199001001001", "grid_name": "一网格", "community_code": "330199001001",
-     "community_name": "东湖社区", "population": 1000, "grid_worker": "王建国", "geometry": square(120.00, 30.00, 0.01, 0.01)},
-    {"grid_code": "330199001001002", "grid_name": "二网格", "community_code": "330199001001",
-     "community_name": "东湖社区", "population": 500, "grid_worker": "李红", "geometry": square(120.01, 30.00, 0.01, 0.01)},
-    {"grid_code": "330199001002001", "grid_name": "三网格", "community_code": "330199001002",
-     "community_name": "西岭社区", "population": 2000, "grid_worker": "赵强", "geometry": square(120.00, 30.01, 0.02, 0.01)},
-    {"grid_code": "330199001002002", "grid_name": "公园网格", "community_code": "330199001002",
-     "community_name": "西岭社区", "population": 0, "grid_worker": "钱敏", "geometry": square(120.02, 30.00, 0.01, 0.02)},
+    {
+        "grid_code": "330199001001001",
+        "grid_name": "一网格",
+        "community_code": "330199001001",
+        "community_name": "东湖社区",
+        "population": 1000,
+        "grid_worker": "王建国",
+        "geometry": square(120.00, 30.00, 0.01, 0.01),
+    },
+    {
+        "grid_code": "330199001001002",
+        "grid_name": "二网格",
+        "community_code": "330199001001",
+        "community_name": "东湖社区",
+        "population": 500,
+        "grid_worker": "李红",
+        "geometry": square(120.01, 30.00, 0.01, 0.01),
+    },
+    {
+        "grid_code": "330199001002001",
+        "grid_name": "三网格",
+        "community_code": "330199001002",
+        "community_name": "西岭社区",
+        "population": 2000,
+        "grid_worker": "赵强",
+        "geometry": square(120.00, 30.01, 0.02, 0.01),
+    },
+    {
+        "grid_code": "330199001002002",
+        "grid_name": "公园网格",
+        "community_code": "330199001002",
+        "community_name": "西岭社区",
+        "population": 0,
+        "grid_worker": "钱敏",
+        "geometry": square(120.02, 30.00, 0.01, 0.02),
+    },
 ]
 G1, G2, G3, G4 = (g["grid_code"] for g in TINY_GRIDS)
 C1, C2 = "330199001001", "330199001002"
@@ -38,48 +89,150 @@ C1, C2 = "330199001001", "330199001002"
 # One row per issue; comments give what the metric tests expect of it (period 2026-10, T = 2026-11-20).
 TINY_ISSUES: list[dict[str, Any]] = [
     # G1: closed the same day at grid level, on time, satisfied.
-    {"issue_id": "i01", "reported_at": "2026-10-02 09:00:00", "category": "环境卫生", "grid_code": G1, "status": "closed",
-     "source": "grid_patrol", "accepted_at": "2026-10-02 10:00:00", "resolved_at": "2026-10-02 15:00:00",
-     "closed_at": "2026-10-03 09:00:00", "due_at": "2026-10-04 09:00:00", "resolved_level": "grid",
-     "satisfaction": "satisfied", "rework_count": "0", "reporter_name": "张三丰", "reporter_phone": "13812345678"},
+    {
+        "issue_id": "i01",
+        "reported_at": "2026-10-02 09:00:00",
+        "category": "环境卫生",
+        "grid_code": G1,
+        "status": "closed",
+        "source": "grid_patrol",
+        "accepted_at": "2026-10-02 10:00:00",
+        "resolved_at": "2026-10-02 15:00:00",
+        "closed_at": "2026-10-03 09:00:00",
+        "due_at": "2026-10-04 09:00:00",
+        "resolved_level": "grid",
+        "satisfaction": "satisfied",
+        "rework_count": "0",
+        "reporter_name": "张三丰",
+        "reporter_phone": "13812345678",
+    },
     # G1: accepted after 26 h (no response), finished late, reworked once, solved by the community.
-    {"issue_id": "i02", "reported_at": "2026-10-05 08:00:00", "category": "噪音扰民", "grid_code": G1, "status": "resolved",
-     "source": "hotline", "accepted_at": "2026-10-06 10:00:00", "resolved_at": "2026-10-10 08:00:00",
-     "due_at": "2026-10-08 08:00:00", "resolved_level": "community", "satisfaction": "basically_satisfied",
-     "rework_count": "1", "reporter_name": "李四光", "reporter_phone": "13987654321"},
+    {
+        "issue_id": "i02",
+        "reported_at": "2026-10-05 08:00:00",
+        "category": "噪音扰民",
+        "grid_code": G1,
+        "status": "resolved",
+        "source": "hotline",
+        "accepted_at": "2026-10-06 10:00:00",
+        "resolved_at": "2026-10-10 08:00:00",
+        "due_at": "2026-10-08 08:00:00",
+        "resolved_level": "community",
+        "satisfaction": "basically_satisfied",
+        "rework_count": "1",
+        "reporter_name": "李四光",
+        "reporter_phone": "13987654321",
+    },
     # G1: still in progress and past its deadline at T: overdue.
-    {"issue_id": "i03", "reported_at": "2026-10-10 10:00:00", "category": "停车管理", "grid_code": G1, "status": "in_progress",
-     "source": "app", "accepted_at": "2026-10-10 11:00:00", "due_at": "2026-10-12 10:00:00"},
+    {
+        "issue_id": "i03",
+        "reported_at": "2026-10-10 10:00:00",
+        "category": "停车管理",
+        "grid_code": G1,
+        "status": "in_progress",
+        "source": "app",
+        "accepted_at": "2026-10-10 11:00:00",
+        "due_at": "2026-10-12 10:00:00",
+    },
     # G1: deferred: out of the resolution denominator and never overdue.
-    {"issue_id": "i04", "reported_at": "2026-10-11 10:00:00", "category": "违章搭建", "grid_code": G1, "status": "deferred",
-     "source": "grid_patrol", "accepted_at": "2026-10-11 12:00:00", "due_at": "2026-10-13 10:00:00"},
+    {
+        "issue_id": "i04",
+        "reported_at": "2026-10-11 10:00:00",
+        "category": "违章搭建",
+        "grid_code": G1,
+        "status": "deferred",
+        "source": "grid_patrol",
+        "accepted_at": "2026-10-11 12:00:00",
+        "due_at": "2026-10-13 10:00:00",
+    },
     # G1: invalid: not in S at all.
-    {"issue_id": "i05", "reported_at": "2026-10-12 10:00:00", "category": "其他", "grid_code": G1, "status": "invalid",
-     "source": "app", "accepted_at": "2026-10-12 10:05:00"},
+    {
+        "issue_id": "i05",
+        "reported_at": "2026-10-12 10:00:00",
+        "category": "其他",
+        "grid_code": G1,
+        "status": "invalid",
+        "source": "app",
+        "accepted_at": "2026-10-12 10:05:00",
+    },
     # G2: dispatched to a department, no due_at (category limit 168 h: on time), unsatisfied.
-    {"issue_id": "i06", "reported_at": "2026-10-15 10:00:00", "category": "公共设施维修", "grid_code": G2, "status": "closed",
-     "source": "hotline", "accepted_at": "2026-10-15 10:30:00", "dispatched_at": "2026-10-15 11:00:00",
-     "resolved_at": "2026-10-18 10:00:00", "closed_at": "2026-10-19 10:00:00", "resolved_level": "department",
-     "department": "住建", "satisfaction": "unsatisfied", "rework_count": "0"},
+    {
+        "issue_id": "i06",
+        "reported_at": "2026-10-15 10:00:00",
+        "category": "公共设施维修",
+        "grid_code": G2,
+        "status": "closed",
+        "source": "hotline",
+        "accepted_at": "2026-10-15 10:30:00",
+        "dispatched_at": "2026-10-15 11:00:00",
+        "resolved_at": "2026-10-18 10:00:00",
+        "closed_at": "2026-10-19 10:00:00",
+        "resolved_level": "department",
+        "department": "住建",
+        "satisfaction": "unsatisfied",
+        "rework_count": "0",
+    },
     # G2: reported on 30 September: outside the October period.
-    {"issue_id": "i07", "reported_at": "2026-09-30 23:00:00", "category": "环境卫生", "grid_code": G2, "status": "closed",
-     "source": "app", "accepted_at": "2026-10-01 08:00:00", "resolved_at": "2026-10-01 12:00:00",
-     "closed_at": "2026-10-01 13:00:00", "due_at": "2026-10-02 23:00:00", "resolved_level": "grid", "satisfaction": "satisfied"},
+    {
+        "issue_id": "i07",
+        "reported_at": "2026-09-30 23:00:00",
+        "category": "环境卫生",
+        "grid_code": G2,
+        "status": "closed",
+        "source": "app",
+        "accepted_at": "2026-10-01 08:00:00",
+        "resolved_at": "2026-10-01 12:00:00",
+        "closed_at": "2026-10-01 13:00:00",
+        "due_at": "2026-10-02 23:00:00",
+        "resolved_level": "grid",
+        "satisfaction": "satisfied",
+    },
     # Only a point, inside G3: located by point-in-polygon.
-    {"issue_id": "i08", "reported_at": "2026-10-20 09:00:00", "category": "环境卫生", "lon": "120.01", "lat": "30.015",
-     "status": "resolved", "source": "app", "accepted_at": "2026-10-20 09:30:00", "resolved_at": "2026-10-20 12:00:00",
-     "due_at": "2026-10-21 09:00:00", "resolved_level": "grid", "satisfaction": "satisfied"},
+    {
+        "issue_id": "i08",
+        "reported_at": "2026-10-20 09:00:00",
+        "category": "环境卫生",
+        "lon": "120.01",
+        "lat": "30.015",
+        "status": "resolved",
+        "source": "app",
+        "accepted_at": "2026-10-20 09:30:00",
+        "resolved_at": "2026-10-20 12:00:00",
+        "due_at": "2026-10-21 09:00:00",
+        "resolved_level": "grid",
+        "satisfaction": "satisfied",
+    },
     # Only a point, in no grid: the "outside every grid" bucket; never accepted, overdue.
-    {"issue_id": "i09", "reported_at": "2026-10-21 09:00:00", "category": "其他", "lon": "121.0", "lat": "31.0",
-     "status": "reported", "source": "hotline", "due_at": "2026-10-22 09:00:00"},
+    {
+        "issue_id": "i09",
+        "reported_at": "2026-10-21 09:00:00",
+        "category": "其他",
+        "lon": "121.0",
+        "lat": "31.0",
+        "status": "reported",
+        "source": "hotline",
+        "due_at": "2026-10-22 09:00:00",
+    },
     # G3: accepted, not yet due at T, unrated.
-    {"issue_id": "i10", "reported_at": "2026-10-25 09:00:00", "category": "物业管理", "grid_code": G3, "status": "accepted",
-     "source": "walk_in", "accepted_at": "2026-10-25 10:00:00", "due_at": "2026-12-01 09:00:00"},
+    {
+        "issue_id": "i10",
+        "reported_at": "2026-10-25 09:00:00",
+        "category": "物业管理",
+        "grid_code": G3,
+        "status": "accepted",
+        "source": "walk_in",
+        "accepted_at": "2026-10-25 10:00:00",
+        "due_at": "2026-12-01 09:00:00",
+    },
 ]
 TINY_AS_OF = "2026-11-20 00:00:00"
 
 
-def write_grids(root: Path, grids: Iterable[Mapping[str, Any]] = TINY_GRIDS, street: tuple[str, str] = ("330199001", "清河湾街道")) -> Path:
+def write_grids(
+    root: Path,
+    grids: Iterable[Mapping[str, Any]] = TINY_GRIDS,
+    street: tuple[str, str] = ("330199001", "清河湾街道"),
+) -> Path:
     features = []
     for grid in grids:
         properties = {k: v for k, v in grid.items() if k != "geometry"}
@@ -88,11 +241,15 @@ def write_grids(root: Path, grids: Iterable[Mapping[str, Any]] = TINY_GRIDS, str
         features.append({"type": "Feature", "properties": properties, "geometry": grid["geometry"]})
     path = root / "geo" / "grids.geojson"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8"
+    )
     return path
 
 
-def write_issues_csv(root: Path, issues: Iterable[Mapping[str, Any]] = TINY_ISSUES, columns: tuple[str, ...] = ISSUE_COLUMNS) -> Path:
+def write_issues_csv(
+    root: Path, issues: Iterable[Mapping[str, Any]] = TINY_ISSUES, columns: tuple[str, ...] = ISSUE_COLUMNS
+) -> Path:
     path = root / "data" / "issues.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:

@@ -1,0 +1,132 @@
+"""Plotly figure builders shared by pages: data and a language in, a figure out (no streamlit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.formatting import format_percent
+from dashboard.i18n import Lang, t
+from dashboard.metrics import METRICS
+from dashboard.settings import Settings
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+SERIES_COLORS = {
+    "resolution_rate": "#1f4e9c",
+    "on_time_rate": "#2a9d8f",
+    "satisfaction_rate": "#e9a23b",
+    "response_rate": "#7b5ea7",
+}
+
+
+def _layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        font={"family": FONT, "size": 15},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.15, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    return fig
+
+
+def _target_line(fig: go.Figure, settings: Settings, lang: Lang, horizontal: bool = True) -> None:
+    label = t("common.target", lang, target=format_percent(settings.target, 0))
+    line = {"color": settings.colors["red"], "dash": "dash", "width": 2}
+    if horizontal:
+        fig.add_hline(y=settings.target, line=line, annotation_text=label, annotation_position="top left")
+    else:
+        fig.add_vline(x=settings.target, line=line, annotation_text=label, annotation_position="top")
+
+
+def rate_trend_chart(trend: pl.DataFrame, settings: Settings, lang: Lang) -> go.Figure:
+    """Monthly rates as lines against the target line; hover shows numerator / denominator."""
+    fig = go.Figure()
+    for key in trend.get_column("metric").unique(maintain_order=True).to_list():
+        rows = trend.filter(pl.col("metric") == key).sort("period")
+        spec = METRICS[key]
+        fig.add_trace(
+            go.Scatter(
+                x=rows.get_column("period").to_list(),
+                y=rows.get_column("value").to_list(),
+                mode="lines+markers",
+                name=spec.label(lang),
+                line={"color": SERIES_COLORS.get(key), "width": 3},
+                customdata=list(
+                    zip(rows.get_column("numerator"), rows.get_column("denominator"), strict=True)
+                ),
+                hovertemplate="%{x}<br>"
+                + spec.label(lang)
+                + ": %{y:.1%}<br>%{customdata[0]} / %{customdata[1]}"
+                "<extra></extra>",
+            )
+        )
+    _target_line(fig, settings, lang)
+    values = [v for v in trend.get_column("value").to_list() if v is not None]
+    floor = min([*values, settings.amber_floor]) - 0.05
+    fig.update_yaxes(tickformat=".0%", range=[max(0.0, floor), 1.01], gridcolor="#eee")
+    fig.update_xaxes(type="category")
+    return _layout(fig, 360)
+
+
+def league_bar_chart(league: pl.DataFrame, settings: Settings, lang: Lang) -> go.Figure:
+    """Communities' resolution rates as bars coloured by grade, best at the top, with the target line."""
+    rows = league.filter(~pl.col("outside") & pl.col("resolution_rate").is_not_null()).sort(
+        "resolution_rate", descending=False
+    )
+    spec = METRICS["resolution_rate"]
+    names = rows.get_column("community_name").to_list()
+    values = rows.get_column("resolution_rate").to_list()
+    colors = [settings.colors[g] for g in rows.get_column("grade").to_list()]
+    small = rows.get_column("small_sample").to_list()
+    labels = [
+        format_percent(v) + (f" ({t('common.small_sample', lang)})" if s else "")
+        for v, s in zip(values, small, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker={"color": colors},
+            text=labels,
+            textposition="outside",
+            customdata=list(
+                zip(rows.get_column(spec.num_column), rows.get_column(spec.den_column), strict=True)
+            ),
+            hovertemplate="%{y}<br>" + spec.label(lang) + ": %{x:.1%}<br>%{customdata[0]} / %{customdata[1]}"
+            "<extra></extra>",
+        )
+    )
+    _target_line(fig, settings, lang, horizontal=False)
+    low = min([*values, settings.amber_floor]) - 0.05 if values else 0.0
+    fig.update_xaxes(tickformat=".0%", range=[max(0.0, low), 1.08], gridcolor="#eee")
+    return _layout(fig, max(300, 28 * len(names) + 80))
+
+
+def level_share_chart(shares: Mapping[str, float | None], lang: Lang) -> go.Figure:
+    """One stacked bar: solved in the grid, in the community, above the community."""
+    colors = {"grid": "#1a9850", "community": "#91cf60", "above": "#fdae61"}
+    fig = go.Figure()
+    for key in ("grid", "community", "above"):
+        value = shares.get(key)
+        fig.add_trace(
+            go.Bar(
+                x=[value or 0.0],
+                y=[""],
+                orientation="h",
+                name=t(f"overview.level_{key}", lang),
+                marker={"color": colors[key]},
+                text=[format_percent(value)],
+                textposition="inside",
+                insidetextanchor="middle",
+                hovertemplate=t(f"overview.level_{key}", lang) + ": %{x:.1%}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", showlegend=True)
+    fig.update_xaxes(tickformat=".0%", range=[0, 1], visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, 140)

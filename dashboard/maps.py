@@ -1,0 +1,264 @@
+"""Folium map builders: grids coloured by a registry metric, with boundaries, labels and a legend.
+
+Maps load nothing from the internet (see :mod:`dashboard.map_assets`): no tiles unless a
+tile server is configured, boundaries as context. Every name shown in a tooltip, popup
+or label is HTML-escaped here, because Leaflet inserts them as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import polars as pl
+import shapely
+from branca.element import MacroElement, Template
+
+from dashboard.coords import convert_geometry
+from dashboard.formatting import format_count, format_metric
+from dashboard.i18n import Lang, t
+from dashboard.map_assets import offline_map
+from dashboard.metrics import METRICS, Metric, grade
+from dashboard.settings import Settings
+
+# Sequential palettes (light → dark) for metrics without a target: more issues, darker red;
+# higher shares, darker blue.
+LOWER_IS_BETTER_PALETTE = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
+HIGHER_IS_BETTER_PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+NO_DATA = "#e0e0e0"
+PRECISION = 1e-5  # about a metre: boundaries need no more, and the page stays small
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    color: str
+    label: str
+
+
+def _color_classes(
+    values: Sequence[float | None], spec: Metric, settings: Settings, lang: Lang
+) -> tuple[list[str], list[LegendEntry]]:
+    """A colour per value and the legend: target grades for graded rates, quantile classes otherwise."""
+    if spec.graded:
+        colors = [settings.colors[grade(v, spec, settings)] if v is not None else NO_DATA for v in values]
+        target, amber = (
+            format_metric(settings.target, spec, lang),
+            format_metric(settings.amber_floor, spec, lang),
+        )
+        legend = [
+            LegendEntry(settings.colors["green"], f"≥ {target} {t('common.grade_green', lang)}"),
+            LegendEntry(settings.colors["amber"], f"{amber} – {target} {t('common.grade_amber', lang)}"),
+            LegendEntry(settings.colors["red"], f"< {amber} {t('common.grade_red', lang)}"),
+        ]
+    else:
+        palette = HIGHER_IS_BETTER_PALETTE if spec.higher_is_better else LOWER_IS_BETTER_PALETTE
+        present = np.array([v for v in values if v is not None], dtype=float)
+        if present.size == 0:
+            edges = np.array([0.0, 1.0])
+        else:
+            edges = np.unique(np.quantile(present, np.linspace(0, 1, len(palette) + 1)))
+        if edges.size < 2:
+            edges = np.array([edges[0], edges[0]])
+        bins = max(1, edges.size - 1)
+        colors = []
+        for v in values:
+            if v is None:
+                colors.append(NO_DATA)
+                continue
+            index = int(np.searchsorted(edges[1:-1], v, side="right")) if bins > 1 else 0
+            colors.append(palette[min(index, len(palette) - 1)])
+        legend = [
+            LegendEntry(
+                palette[min(i, len(palette) - 1)],
+                f"{format_metric(float(edges[i]), spec, lang)} – {format_metric(float(edges[i + 1]), spec, lang)}",
+            )
+            for i in range(bins)
+        ]
+    legend.append(LegendEntry(NO_DATA, t("common.grade_none", lang)))
+    return colors, legend
+
+
+class Legend(MacroElement):  # type: ignore[misc]
+    """A plain-HTML legend in the map's corner (branca colormaps need d3 from a CDN)."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div class="grid-legend" style="position:absolute; bottom:18px; left:12px; z-index:9999;
+             background:rgba(255,255,255,.93); padding:8px 12px; border-radius:6px;
+             box-shadow:0 1px 4px rgba(0,0,0,.3); font-size:14px; line-height:1.6;
+             font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;">
+          <div style="font-weight:bold; margin-bottom:2px;">{{ this.title }}</div>
+          {% for entry in this.entries %}
+          <div><span style="display:inline-block; width:14px; height:14px; margin-right:6px;
+               vertical-align:-2px; background:{{ entry.color }}; border:1px solid #888;"></span>{{ entry.label }}</div>
+          {% endfor %}
+        </div>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, entries: Sequence[LegendEntry]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = html.escape(title)
+        self.entries = [LegendEntry(e.color, html.escape(e.label)) for e in entries]
+
+
+def _table_html(rows: Sequence[tuple[str, str]], title: str) -> str:
+    body = "".join(
+        f"<tr><th style='text-align:left;padding-right:8px;font-weight:normal;color:#555'>{html.escape(k)}</th>"
+        f"<td style='text-align:right'><b>{html.escape(v)}</b></td></tr>"
+        for k, v in rows
+    )
+    return f"<div style='font-size:14px'><b>{html.escape(title)}</b><table>{body}</table></div>"
+
+
+def _shift_for_tiles(frame: gpd.GeoDataFrame, settings: Settings) -> gpd.GeoDataFrame:
+    """AMap/Gaode tiles are drawn in GCJ-02: shift WGS-84 boundaries to line up with them."""
+    if settings.tiles.enabled and settings.tiles.crs == "gcj02":
+        frame = frame.copy()
+        frame = frame.set_geometry(convert_geometry(frame.geometry.values, "wgs84", "gcj02"))
+    return frame
+
+
+def _simplify(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = frame.copy()
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, PRECISION)
+    return frame
+
+
+def _label_icon(text: str, size: int, weight: str = "bold") -> folium.DivIcon:
+    style = (
+        f"font-size:{size}px;font-weight:{weight};color:#222;white-space:nowrap;"
+        "text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff;"
+        "transform:translate(-50%,-50%);display:inline-block;pointer-events:none;"
+    )
+    return folium.DivIcon(html=f"<div style='{style}'>{html.escape(text)}</div>", icon_size=(0, 0))
+
+
+def grid_map(
+    grids: gpd.GeoDataFrame,
+    values: pl.DataFrame,
+    spec: Metric,
+    communities: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    settings: Settings,
+    lang: Lang,
+    focus: Sequence[str] = (),
+    height: int = 640,
+) -> folium.Map:
+    """Grids coloured by ``spec`` (values per ``grid_code`` in ``values``), with community and street outlines.
+
+    ``values`` carries ``grid_code``, the metric column and ``issue_count``/``resolution_rate``
+    for the popup. ``focus`` (community codes) zooms the map to those communities and labels
+    their grids; otherwise community names are labelled.
+    """
+    extra = values.select(["grid_code", *(c for c in values.columns if c not in grids.columns)])
+    joined = grids.merge(extra.to_pandas(), on="grid_code", how="left")
+    metric_values = [
+        None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in joined[spec.key]
+    ]
+    colors, legend = _color_classes(metric_values, spec, settings, lang)
+    joined["fill"] = colors
+    tips, popups = [], []
+    for row, value in zip(joined.itertuples(index=False), metric_values, strict=True):
+        base = [
+            (t("map.community", lang), str(row.community_name)),
+            (t("map.grid_worker", lang), str(getattr(row, "grid_worker", "") or "—")),
+            (t("map.population", lang), format_count(row.population, lang)),
+            (spec.label(lang), format_metric(value, spec, lang)),
+        ]
+        tips.append(_table_html(base, str(row.grid_name)))
+        detail = [
+            *base[:3],
+            (t("metric.issue_count.label", lang), format_count(_num(row.issue_count), lang)),
+            (
+                t("metric.resolution_rate.label", lang),
+                format_metric(_num(row.resolution_rate), METRICS["resolution_rate"], lang),
+            ),
+            (t("metric.overdue_open_count.label", lang), format_count(_num(row.overdue_open_count), lang)),
+        ]
+        if spec.key not in ("issue_count", "resolution_rate", "overdue_open_count"):
+            detail.append(base[3])
+        popups.append(_table_html(detail, f"{row.grid_name} · {row.grid_code}"))
+    joined["tip"] = tips
+    joined["pop"] = popups
+
+    shown = _simplify(
+        _shift_for_tiles(joined[["grid_code", "fill", "tip", "pop", "community_code", "geometry"]], settings)
+    )
+    outlines = _simplify(_shift_for_tiles(communities, settings))
+    street_lines = _simplify(_shift_for_tiles(streets, settings))
+
+    tiles = settings.tiles
+    m = offline_map(
+        tiles=tiles.url if tiles.enabled else None,
+        attr=html.escape(tiles.attribution) if tiles.enabled else None,
+        max_zoom=tiles.max_zoom,
+        zoom_control=True,
+        control_scale=True,
+        prefer_canvas=False,
+        height=height,
+    )
+    folium.GeoJson(
+        shown.to_json(drop_id=True),
+        name=t("map.layer_grids", lang),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#555",
+            "weight": 0.8,
+            "fillOpacity": 0.75,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000", "fillOpacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        popup=folium.GeoJsonPopup(fields=["pop"], labels=False, max_width=360),
+    ).add_to(m)
+    folium.GeoJson(
+        outlines[["community_code", "geometry"]].to_json(drop_id=True),
+        name=t("map.layer_communities", lang),
+        style_function=lambda f: {"fill": False, "color": "#1d3557", "weight": 2.5},
+        interactive=False,
+    ).add_to(m)
+    folium.GeoJson(
+        street_lines[["street_code", "geometry"]].to_json(drop_id=True),
+        name=t("map.layer_street", lang),
+        style_function=lambda f: {"fill": False, "color": "#c8102e", "weight": 4},
+        interactive=False,
+    ).add_to(m)
+
+    labels = folium.FeatureGroup(name=t("map.layer_labels", lang))
+    if focus:
+        chosen = joined[joined["community_code"].isin(list(focus))]
+        for row in _shift_for_tiles(chosen, settings).itertuples(index=False):
+            point = row.geometry.representative_point()
+            folium.Marker([point.y, point.x], icon=_label_icon(str(row.grid_name), 12, "normal")).add_to(
+                labels
+            )
+    for row in _shift_for_tiles(communities, settings).itertuples(index=False):
+        if focus and row.community_code not in focus:
+            continue
+        point = row.geometry.representative_point()
+        folium.Marker([point.y, point.x], icon=_label_icon(str(row.community_name), 15)).add_to(labels)
+    labels.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.add_child(Legend(spec.label(lang), legend))
+
+    bounds_frame = outlines[outlines["community_code"].isin(list(focus))] if focus else street_lines
+    if bounds_frame.empty:
+        bounds_frame = street_lines
+    minx, miny, maxx, maxy = bounds_frame.total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _num(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)

@@ -1,0 +1,99 @@
+"""Cached access to the dataset and to the numbers pages show.
+
+The dataset is loaded once per data root and file version; derived numbers are cached
+per selection, so switching pages or filters back and forth costs nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+import polars as pl
+import streamlit as st
+
+from dashboard import maps, overview
+from dashboard.i18n import Lang
+from dashboard.loading import Dataset, load_dataset
+from dashboard.metrics import METRICS, compute
+from dashboard.selection import Selection
+
+WATCHED = ("geo", "data", "dashboard.toml")
+
+
+def version(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """A cheap fingerprint of the data root: names, sizes and mtimes of its files."""
+    stamp: list[tuple[str, int, int]] = []
+    for name in WATCHED:
+        path = root / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                info = file.stat()
+                stamp.append((str(file.relative_to(root)), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(root: str, _version: tuple[tuple[str, int, int], ...]) -> Dataset:
+    return load_dataset(Path(root))
+
+
+def dataset(root: Path) -> Dataset:
+    """The validated dataset (raises ``DataError``; errors are not cached)."""
+    return _load(str(root), version(root))
+
+
+def _key(data: Dataset, selection: Selection) -> tuple[str, str, tuple[str, ...]]:
+    return (str(data.root), selection.period.key(), selection.community_codes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _totals(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
+    return overview.scope_totals(_data, _selection)
+
+
+def totals(data: Dataset, selection: Selection) -> pl.DataFrame:
+    return _totals(data, (*_key(data, selection), version(data.root)), selection)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _league(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
+    return overview.league_table(_data, _selection)
+
+
+def league(data: Dataset, selection: Selection) -> pl.DataFrame:
+    return _league(data, (*_key(data, selection), version(data.root)), selection)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _grid_values(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
+    # Every grid of the street, so the map keeps its context when communities are chosen.
+    return compute(_data.issues, _data.units, "grid", _selection.period, _data.as_of, _data.settings).filter(
+        ~pl.col("outside")
+    )
+
+
+def grid_values(data: Dataset, selection: Selection) -> pl.DataFrame:
+    return _grid_values(data, (str(data.root), selection.period.key(), version(data.root)), selection)
+
+
+def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFrame:
+    """The grids of the chosen communities (all when none), best or worst first by the metric."""
+    values = grid_values(data, selection)
+    if selection.community_codes:
+        values = values.filter(pl.col("community_code").is_in(list(selection.community_codes)))
+    return values.sort(metric_key, descending=METRICS[metric_key].higher_is_better, nulls_last=True)
+
+
+def grid_map(data: Dataset, selection: Selection, metric_key: str, lang: Lang) -> folium.Map:
+    return maps.grid_map(
+        data.grids,
+        grid_values(data, selection),
+        METRICS[metric_key],
+        data.communities,
+        data.streets,
+        data.settings,
+        lang,
+        focus=selection.community_codes,
+    )

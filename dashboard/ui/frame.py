@@ -1,0 +1,181 @@
+"""The shared frame around every page: language, data, filters kept in the URL, demo badge, as-of time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from dashboard.formatting import format_percent
+from dashboard.i18n import LANGS, Lang, as_lang, t
+from dashboard.loading import Dataset, resolve_root
+from dashboard.periods import Period, date_range, default_month, parse_period
+from dashboard.problems import DataError
+from dashboard.selection import Selection, available_months, selection_from_query
+from dashboard.ui import data
+
+_CONTEXT = "_frame_context"
+PENDING_COMMUNITIES = "_pending_communities"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the dataset and the user's selection."""
+
+    dataset: Dataset
+    selection: Selection
+
+    @property
+    def lang(self) -> Lang:
+        return self.selection.lang
+
+
+def _init_from_url(key: str, value: object) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def language() -> Lang:
+    """The language switch (zh by default), seeded from ``?lang=``."""
+    _init_from_url("lang", as_lang(st.query_params.get("lang")))
+    lang = as_lang(
+        st.sidebar.radio(
+            " / ".join(t("app.language", code) for code in LANGS),
+            LANGS,
+            key="lang",
+            format_func=lambda code: t("app.language_name", code),
+            horizontal=True,
+        )
+    )
+    st.query_params["lang"] = lang
+    return lang
+
+
+def _month_label(period: Period, lang: Lang) -> str:
+    return t(
+        "filters.month_format",
+        lang,
+        year=period.start.year,
+        month=period.start.month,
+        month_name=f"{period.start:%b}",
+    )
+
+
+def period_label(period: Period, lang: Lang) -> str:
+    if period.is_month:
+        return _month_label(period, lang)
+    return f"{period.first_day.isoformat()} – {period.last_day.isoformat()}"
+
+
+def _filters(dataset: Dataset, lang: Lang) -> Selection:
+    query = selection_from_query(st.query_params.to_dict(), dataset)
+    months = available_months(dataset)
+    month_keys = [m.key() for m in months]
+    sidebar = st.sidebar
+    sidebar.subheader(t("filters.header", lang))
+
+    _init_from_url("period_mode", "month" if query.period.is_month else "range")
+    mode = sidebar.radio(
+        t("filters.mode", lang),
+        ("month", "range"),
+        key="period_mode",
+        format_func=lambda m: t(f"filters.mode_{m}", lang),
+        horizontal=True,
+    )
+    first_day = months[-1].first_day if months else date(2000, 1, 1)
+    last_day = dataset.as_of.date()
+    if mode == "month":
+        default = query.period.key() if query.period.is_month and query.period.key() in month_keys else None
+        _init_from_url("month", default or default_month(dataset.as_of).key())
+        if st.session_state["month"] not in month_keys and month_keys:
+            st.session_state["month"] = month_keys[0]
+        chosen = sidebar.selectbox(
+            t("filters.month", lang),
+            month_keys,
+            key="month",
+            format_func=lambda k: _month_label(parse_period(k), lang),
+        )
+        period = parse_period(chosen)
+    else:
+        start = (
+            query.period.first_day if not query.period.is_month else default_month(dataset.as_of).first_day
+        )
+        end = query.period.last_day if not query.period.is_month else default_month(dataset.as_of).last_day
+        _init_from_url("range", (max(first_day, start), min(last_day, end)))
+        picked = sidebar.date_input(
+            t("filters.range", lang),
+            key="range",
+            min_value=first_day,
+            max_value=last_day,
+            format="YYYY-MM-DD",
+        )
+        days = [d for d in (picked if isinstance(picked, tuple | list) else [picked]) if isinstance(d, date)]
+        period = date_range(days[0], days[-1]) if days else default_month(dataset.as_of)
+
+    names = dict(
+        dataset.units.select("community_code", "community_name").unique().sort("community_code").iter_rows()
+    )
+    pending = st.session_state.pop(PENDING_COMMUNITIES, None)
+    if pending is not None:  # set by another page (e.g. a click in the league table)
+        st.session_state["communities"] = [c for c in pending if c in names]
+    _init_from_url("communities", list(query.community_codes))
+    codes = sidebar.multiselect(
+        t("filters.community", lang),
+        list(names),
+        key="communities",
+        format_func=lambda c: names.get(c, c),
+        placeholder=t("filters.all_communities", lang),
+    )
+    selection = Selection(period=period, community_codes=tuple(codes), lang=lang)
+    for key, value in selection.to_query().items():
+        st.query_params[key] = value
+    if not codes and "community" in st.query_params:
+        del st.query_params["community"]
+    return selection
+
+
+def _show_problems(error: DataError, lang: Lang) -> None:
+    st.error(f"**{t('problem.title', lang)}**\n\n{t('problem.hint', lang)}")
+    st.markdown(error.report(lang))
+
+
+def start(lang: Lang) -> Context | None:
+    """Draw the frame; return the context, or ``None`` after showing why the data cannot load."""
+    root = resolve_root()
+    try:
+        dataset = data.dataset(root)
+    except DataError as error:
+        _show_problems(error, lang)
+        return None
+    selection = _filters(dataset, lang)
+    sidebar = st.sidebar
+    sidebar.divider()
+    if dataset.is_demo:
+        sidebar.badge(t("app.demo_badge", lang), color="orange")
+    sidebar.caption(t("app.as_of", lang, as_of=f"{dataset.as_of:%Y-%m-%d %H:%M}"))
+    context = Context(dataset=dataset, selection=selection)
+    st.session_state[_CONTEXT] = context
+    return context
+
+
+def context() -> Context:
+    """The context the frame set for this run (pages call this first)."""
+    found = st.session_state.get(_CONTEXT)
+    if not isinstance(found, Context):
+        st.stop()
+    return found  # type: ignore[no-any-return]
+
+
+def header(ctx: Context, title_key: str) -> None:
+    """Page title with the period, the target and, for demo data, the 演示数据 badge."""
+    lang = ctx.lang
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    left.title(t(title_key, lang))
+    parts = [
+        t("filters.period_label", lang, period=period_label(ctx.selection.period, lang)),
+        t("common.target", lang, target=format_percent(ctx.dataset.settings.target, 0)),
+    ]
+    if ctx.dataset.is_demo:
+        parts.insert(0, f":orange-badge[{t('app.demo_badge', lang)}]")
+    right.markdown(" · ".join(parts))

@@ -1,0 +1,38 @@
+"""网格地图 Grid map: street → community → grid boundaries coloured by any registry metric."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.i18n import t
+from dashboard.metrics import METRICS
+from dashboard.ui import data, frame, widgets
+
+ctx = frame.context()
+lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+frame.header(ctx, "map.title")
+
+picker, hint = st.columns([1, 2], vertical_alignment="bottom")
+with picker:
+    key = widgets.metric_picker(lang)
+hint.caption(t("map.hint", lang))
+st.caption(f"**{METRICS[key].label(lang)}**: {METRICS[key].help(lang)}")
+
+m = data.grid_map(dataset, selection, key, lang)
+st_folium(m, height=640, use_container_width=True, returned_objects=[], key=f"grid-map-{lang}")
+
+st.subheader(t("map.grid_table", lang))
+widgets.ranked_table(
+    data.grid_rows(dataset, selection, key),
+    "grid_code",
+    "grid_name",
+    (
+        "issue_count",
+        "issues_per_1000",
+        "resolution_rate",
+        "on_time_rate",
+        "satisfaction_rate",
+        "overdue_open_count",
+    ),
+    dataset.settings,
+    lang,
+)

@@ -1,0 +1,43 @@
+"""总览 Overview: the street's headline numbers against target, the trend and the community league table."""
+
+import streamlit as st
+
+from dashboard import charts, overview
+from dashboard.i18n import t
+from dashboard.ui import data, frame, widgets
+
+ctx = frame.context()
+lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+settings = dataset.settings
+frame.header(ctx, "overview.title")
+
+totals = data.totals(dataset, selection)
+widgets.kpi_cards(overview.headline(totals, selection, dataset), lang)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("overview.trend", lang))
+    trend = overview.rate_trend(totals, selection)
+    st.plotly_chart(
+        charts.rate_trend_chart(trend, settings, lang), width="stretch", config={"displaylogo": False}
+    )
+with right:
+    st.subheader(t("overview.levels", lang))
+    shares = overview.level_shares(totals, selection)
+    st.plotly_chart(charts.level_share_chart(shares, lang), width="stretch", config={"displayModeBar": False})
+    st.caption(t("overview.levels_help", lang))
+
+st.subheader(t("overview.league", lang))
+league = data.league(dataset, selection)
+chart_col, table_col = st.columns([2, 3])
+with chart_col:
+    st.plotly_chart(
+        charts.league_bar_chart(league, settings, lang), width="stretch", config={"displayModeBar": False}
+    )
+with table_col:
+    st.caption(t("overview.league_hint", lang))
+    chosen = widgets.ranked_table(
+        league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang, select_key="league"
+    )
+if chosen:
+    widgets.go_to_community(chosen, "pages/grid_map.py")
