@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.i18n import t
 from dashboard.ui import frame
 
-st.set_page_config(page_title="Grid Governance", page_icon=":material/grid_view:", layout="wide")
+st.set_page_config(page_title="Grid Governance", page_icon="static/favicon.png", layout="wide")
 lang = frame.language()
 st.set_page_config(page_title=t("app.title", lang))
 context = frame.start(lang)

@@ -27,7 +27,7 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         font={"family": FONT, "size": 15},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.15, "x": 0},
+        legend={"orientation": "h", "y": -0.15, "x": 0, "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT}},
     )
     return fig

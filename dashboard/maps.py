@@ -90,7 +90,7 @@ class Legend(MacroElement):  # type: ignore[misc]
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <div class="grid-legend" style="position:absolute; bottom:18px; left:12px; z-index:9999;
+        <div class="grid-legend" style="position:absolute; bottom:24px; right:10px; z-index:9999;
              background:rgba(255,255,255,.93); padding:8px 12px; border-radius:6px;
              box-shadow:0 1px 4px rgba(0,0,0,.3); font-size:14px; line-height:1.6;
              font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;">
