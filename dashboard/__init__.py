@@ -1,3 +1,3 @@
-"""Grid governance dashboard: data contract, metrics, charts and maps for 网格化治理."""
+"""Grid governance dashboard: data contract, metrics, charts and maps for community grid governance."""
 
 __version__ = "0.1.0"

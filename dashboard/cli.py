@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument("--format", choices=("json", "table"), default="json")
     metrics.add_argument("--as-of", default=None, help='as-of time T, e.g. "2026-11-20 00:00:00"')
     metrics.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
+    docs = commands.add_parser("docs", help="rewrite the README's metric table from the registry")
+    docs.add_argument("--readme", type=Path, default=Path("README.md"))
     return parser
 
 
@@ -133,4 +135,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = _parser().parse_args(argv)
     if args.command == "demo":
         return _demo(args, out)
+    if args.command == "docs":
+        from dashboard.docs import update_readme
+
+        changed = update_readme(args.readme)
+        out.write(f"{args.readme}: {'updated' if changed else 'already up to date'}\n")
+        return 0
     return _metrics(args, out, err)

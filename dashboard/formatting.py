@@ -1,4 +1,4 @@
-"""Numbers as people read them: 93.2%, 1,234, 1.2万, 5.6 小时."""
+"""Numbers as people read them: 93.2%, 1,234, ten-thousands (wan) in Chinese, hours."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def format_percent(value: float | None, digits: int = 1) -> str:
 
 
 def format_count(value: float | None, lang: Lang) -> str:
-    """Whole counts; in Chinese, 10,000 and more as 万 (``12,345`` → ``1.23万``)."""
+    """Whole counts; in Chinese, 10,000 and more in units of ten thousand (``12,345`` → ``1.23`` wan)."""
     if value is None:
         return "—"
     if lang == "zh" and abs(value) >= 10_000:

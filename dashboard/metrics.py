@@ -26,7 +26,7 @@ Kind = Literal["count", "rate", "per_1000", "median"]
 Unit = Literal["grid", "community", "street", "all"]
 Grade = Literal["green", "amber", "red", "none"]
 UNITS: Final[tuple[Unit, ...]] = ("grid", "community", "street")
-OUTSIDE = "outside"  # the "outside every grid" bucket (不在网格内)
+OUTSIDE = "outside"  # the "outside every grid" bucket (common.outside in the catalogs)
 PERIOD = "period"
 # Columns of the units a unit sits in, carried along for labels and filters.
 PARENT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {

@@ -142,7 +142,7 @@ def league_table(dataset: Dataset, selection: Selection) -> pl.DataFrame:
 
 
 def level_shares(totals: pl.DataFrame, selection: Selection) -> dict[str, float | None]:
-    """小事不出网格、大事不出社区: shares solved in the grid, in the community, and above it."""
+    """Small matters stay in the grid, bigger ones in the community: shares solved at each level."""
     row = totals.filter(pl.col(PERIOD) == selection.period.key()).row(0, named=True)
     grid, community = row["grid_level_share"], row["community_level_share"]
     return {

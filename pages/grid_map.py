@@ -1,4 +1,4 @@
-"""网格地图 Grid map: street → community → grid boundaries coloured by any registry metric."""
+"""Grid map: street → community → grid boundaries coloured by any registry metric."""
 
 import streamlit as st
 from streamlit_folium import st_folium

@@ -1,4 +1,4 @@
-"""总览 Overview: the street's headline numbers against target, the trend and the community league table."""
+"""Overview: the street's headline numbers against target, the trend and the community league table."""
 
 import streamlit as st
 

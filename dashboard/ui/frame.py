@@ -168,7 +168,7 @@ def context() -> Context:
 
 
 def header(ctx: Context, title_key: str) -> None:
-    """Page title with the period, the target and, for demo data, the 演示数据 badge."""
+    """Page title with the period, the target and, for demo data, the demo badge."""
     lang = ctx.lang
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.title(t(title_key, lang))
