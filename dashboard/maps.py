@@ -18,7 +18,8 @@ import geopandas as gpd
 import numpy as np
 import polars as pl
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
+from jinja2 import Template
 
 from dashboard.coords import convert_geometry
 from dashboard.formatting import format_count, format_metric
@@ -84,6 +85,22 @@ def _color_classes(
     return colors, legend
 
 
+class MetricScale(MacroElement):  # type: ignore[misc]
+    """A scale bar in metres only (Leaflet's default also shows feet)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, position: "bottomleft"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "MetricScale"
+
+
 class Legend(MacroElement):  # type: ignore[misc]
     """A plain-HTML legend in the map's corner (branca colormaps need d3 from a CDN)."""
 
@@ -105,7 +122,7 @@ class Legend(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, title: str, entries: Sequence[LegendEntry]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.title = html.escape(title)
         self.entries = [LegendEntry(e.color, html.escape(e.label)) for e in entries]
@@ -203,7 +220,7 @@ def grid_map(
         attr=html.escape(tiles.attribution) if tiles.enabled else None,
         max_zoom=tiles.max_zoom,
         zoom_control=True,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=False,
         height=height,
     )
@@ -249,6 +266,7 @@ def grid_map(
     labels.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.add_child(Legend(spec.label(lang), legend))
+    m.add_child(MetricScale())
 
     bounds_frame = outlines[outlines["community_code"].isin(list(focus))] if focus else street_lines
     if bounds_frame.empty:

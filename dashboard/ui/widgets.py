@@ -88,7 +88,7 @@ def ranked_table(
     ]
     table = pd.DataFrame({t("common.unit_" + code_column.removesuffix("_code"), lang): names})
     if "rank" in frame.columns:
-        table.insert(0, t("common.rank", lang), pd.array(frame.get_column("rank").to_list(), dtype="Int64"))
+        table.insert(0, t("common.rank", lang), pd.Series(frame.get_column("rank").to_list(), dtype="Int64"))
     grades: dict[str, list[Grade]] = {}
     for key in keys:
         spec = METRICS[key]
@@ -113,7 +113,7 @@ def ranked_table(
     )
     if select_key is None:
         return None
-    rows = event.selection.rows if event is not None else []
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     if rows:
         code = frame.get_column(code_column)[rows[0]]
         return str(code) if code is not None else None
