@@ -74,39 +74,6 @@ ISSUE_OPTIONAL_TEXT: Final = (
 # Columns holding personal data: never shown in demo mode, meeting exports or logs.
 PERSONAL_COLUMNS: Final = ("reporter_name", "reporter_phone", "name", "phone")
 
-# Demo vocabulary (DOMAIN.md §5). Categories are stored as these Chinese strings,
-# as the grid platforms export them; the English UI translates known ones.
-CATEGORIES: Final = (
-    "环境卫生",
-    "垃圾分类",
-    "停车管理",
-    "物业管理",
-    "邻里纠纷",
-    "噪音扰民",
-    "公共设施维修",
-    "安全隐患",
-    "违章搭建",
-    "占道经营",
-    "治安防控",
-    "养老助残",
-    "政策咨询",
-    "其他",
-)
-DEPARTMENTS: Final = (
-    "城管执法",
-    "住建",
-    "市场监管",
-    "交警",
-    "消防",
-    "派出所",
-    "环卫",
-    "水务",
-    "供电",
-    "物业公司",
-    "司法所",
-    "民政",
-)
-
 # --- volunteers and services -------------------------------------------------
 VOLUNTEER_REQUIRED: Final = ("volunteer_id", "grid_code", "registered_at", "is_party_member")
 SERVICE_RECORD_REQUIRED: Final = ("record_id", "volunteer_id", "served_at", "hours", "service_type")

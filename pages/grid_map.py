@@ -7,7 +7,7 @@ from dashboard.i18n import t
 from dashboard.metrics import METRICS
 from dashboard.ui import data, frame, widgets
 
-ctx = frame.context()
+ctx = frame.context("pages/grid_map.py")
 lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
 frame.header(ctx, "map.title")
 

@@ -6,7 +6,7 @@ from dashboard import charts, overview
 from dashboard.i18n import t
 from dashboard.ui import data, frame, widgets
 
-ctx = frame.context()
+ctx = frame.context("pages/overview.py")
 lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
 settings = dataset.settings
 frame.header(ctx, "overview.title")

@@ -17,6 +17,8 @@ from dashboard.ui import data
 
 _CONTEXT = "_frame_context"
 PENDING_COMMUNITIES = "_pending_communities"
+_DEEP_LINK = "_deep_link"
+ENTRYPOINT = "app.py"
 
 
 @dataclass(frozen=True)
@@ -159,12 +161,28 @@ def start(lang: Lang) -> Context | None:
     return context
 
 
-def context() -> Context:
-    """The context the frame set for this run (pages call this first)."""
+def context(page: str) -> Context:
+    """The context the frame set for this run (pages call this first, with their own path).
+
+    On a server's first visit through a deep link (``/grid_map``), streamlit 1.67 runs the
+    page file by itself, before the entrypoint has declared ``st.navigation`` (the
+    ``pages/`` folder is discovered the old way). The page then has no frame: send the
+    visitor through the entrypoint, which comes back to this page with the same URL query.
+    """
     found = st.session_state.get(_CONTEXT)
     if not isinstance(found, Context):
-        st.stop()
+        query = st.query_params.to_dict()
+        st.session_state[_DEEP_LINK] = (page, query)
+        st.switch_page(ENTRYPOINT, query_params=query)
     return found  # type: ignore[no-any-return]
+
+
+def follow_deep_link() -> None:
+    """In the entrypoint, after ``st.navigation``: finish a redirect started by :func:`context`."""
+    pending = st.session_state.pop(_DEEP_LINK, None)
+    if pending is not None:
+        page, query = pending
+        st.switch_page(page, query_params=query)
 
 
 def header(ctx: Context, title_key: str) -> None:

@@ -189,8 +189,6 @@ def start_app() -> Iterator[StartApp]:
                 str(script),
                 "--server.port",
                 str(port),
-                "--server.address",
-                "127.0.0.1",
                 "--server.headless",
                 "true",
             ],
@@ -200,6 +198,8 @@ def start_app() -> Iterator[StartApp]:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+        # No --server.address: with it set (streamlit 1.67), a deep link such as /grid_map
+        # never gets past the page skeleton, while "/" works.
         app = AppProcess(process, base_url, log_path, log_file)
         started[key] = app
 

@@ -1,0 +1,155 @@
+"""How each demo community performs over the period: steady, struggling, hovering or improving."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]
+
+ROLES: Final = ("steady", "struggling", "hovering", "improving")
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Per-community parameters (arrays indexed like ``codes``); early values blend into late ones.
+
+    The blend is a logistic curve centred on ``switch`` (months since the start) for the
+    improving community, and flat for the others.
+    """
+
+    codes: list[str]
+    role: list[str]
+    stuck: tuple[Floats, Floats]  # share of hard cases, which drag on for weeks
+    permanent: tuple[Floats, Floats]  # share of hard cases never resolved (the chronic backlog)
+    speed: tuple[Floats, Floats]  # handling-time factor
+    unsatisfied: tuple[Floats, Floats]  # base share of 不满意 among ratings
+    late_accept: tuple[Floats, Floats]  # share of cases accepted after more than a day
+    basic: Floats  # base share of 基本满意
+    response: Floats  # acceptance-time factor
+    rework: Floats  # rework-probability factor
+    volume: Floats  # issue-volume factor
+    switch: Floats
+    width: Floats
+
+    def blend(self, pair: tuple[Floats, Floats], community: NDArray[np.int64], month: Floats) -> Floats:
+        """``pair``'s value for each issue, by its community and the month (float) it was reported."""
+        weight = 1.0 / (1.0 + np.exp(-(month - self.switch[community]) / self.width[community]))
+        early, late = pair
+        return early[community] + (late[community] - early[community]) * weight
+
+
+def assign_roles(communities: pl.DataFrame, rng: np.random.Generator) -> list[str]:
+    """Per street: one struggling community (old housing or a resettled village), one hovering
+    just under target (in streets of 12 or more communities), one that improves past 90%
+    mid-period; the rest steady."""
+    roles = ["steady"] * communities.height
+    kinds = communities.get_column("community_type").to_list()
+    streets = communities.get_column("street_code").to_list()
+    population = communities.get_column("population").to_numpy()
+    for street in sorted(set(streets)):
+        members = [i for i, s in enumerate(streets) if s == street]
+        order = [members[int(k)] for k in rng.permutation(len(members))]
+        # Not one of the biggest: a struggling giant would drag the whole street below target.
+        typical = float(np.quantile(population[members], 0.7))
+        struggling = [
+            i for i in order if kinds[i] in ("old", "resettled") and population[i] <= typical
+        ] or order
+        roles[struggling[0]] = "struggling"
+        improving = [i for i in order if roles[i] == "steady" and kinds[i] in ("new", "old", "mixed")]
+        if improving:
+            roles[improving[0]] = "improving"
+        hovering = [i for i in order if roles[i] == "steady" and kinds[i] != "industrial"]
+        if hovering and (len(members) >= 12 or rng.random() < 0.5):
+            roles[hovering[0]] = "hovering"
+    return roles
+
+
+def build_profiles(communities: pl.DataFrame, rng: np.random.Generator) -> Profiles:
+    """Parameters per community; ``communities`` has community_code, community_type, street_code, population."""
+    roles = assign_roles(communities, rng)
+    n = len(roles)
+    role = np.array(roles)
+
+    def per_role(values: dict[str, tuple[float, float]]) -> Floats:
+        lo = np.array([values[r][0] for r in roles])
+        hi = np.array([values[r][1] for r in roles])
+        return rng.uniform(lo, hi, n)
+
+    stuck_early = per_role(
+        {
+            "steady": (0.03, 0.08),
+            "struggling": (0.21, 0.26),
+            "hovering": (0.13, 0.15),
+            "improving": (0.16, 0.19),
+        }
+    )
+    stuck_late = np.where(role == "improving", rng.uniform(0.03, 0.05, n), stuck_early)
+    permanent_early = per_role(
+        {
+            "steady": (0.05, 0.4),
+            "struggling": (0.85, 0.95),
+            "hovering": (0.75, 0.9),
+            "improving": (0.85, 0.95),
+        }
+    )
+    permanent_late = np.where(role == "improving", rng.uniform(0.2, 0.35, n), permanent_early)
+    speed_early = per_role(
+        {"steady": (0.8, 1.1), "struggling": (1.35, 1.6), "hovering": (1.15, 1.35), "improving": (1.3, 1.5)}
+    )
+    speed_late = np.where(role == "improving", rng.uniform(0.85, 1.0, n), speed_early)
+    unsat_early = per_role(
+        {
+            "steady": (0.015, 0.04),
+            "struggling": (0.07, 0.1),
+            "hovering": (0.05, 0.07),
+            "improving": (0.07, 0.09),
+        }
+    )
+    unsat_late = np.where(role == "improving", rng.uniform(0.02, 0.035, n), unsat_early)
+    late_early = per_role(
+        {
+            "steady": (0.01, 0.03),
+            "struggling": (0.06, 0.09),
+            "hovering": (0.04, 0.06),
+            "improving": (0.05, 0.08),
+        }
+    )
+    late_late = np.where(role == "improving", rng.uniform(0.01, 0.025, n), late_early)
+    return Profiles(
+        codes=communities.get_column("community_code").to_list(),
+        role=roles,
+        stuck=(stuck_early, stuck_late),
+        permanent=(permanent_early, permanent_late),
+        speed=(speed_early, speed_late),
+        unsatisfied=(unsat_early, unsat_late),
+        late_accept=(late_early, late_late),
+        basic=per_role(
+            {
+                "steady": (0.07, 0.12),
+                "struggling": (0.13, 0.17),
+                "hovering": (0.11, 0.14),
+                "improving": (0.1, 0.13),
+            }
+        ),
+        response=per_role(
+            {"steady": (0.8, 1.2), "struggling": (1.8, 2.4), "hovering": (1.3, 1.6), "improving": (1.2, 1.5)}
+        ),
+        rework=per_role(
+            {"steady": (0.8, 1.2), "struggling": (1.8, 2.4), "hovering": (1.3, 1.6), "improving": (1.3, 1.6)}
+        ),
+        volume=per_role(
+            {
+                "steady": (0.9, 1.1),
+                "struggling": (1.15, 1.3),
+                "hovering": (1.05, 1.2),
+                "improving": (1.0, 1.15),
+            }
+        ),
+        switch=np.where(role == "improving", rng.uniform(6.5, 8.0, n), 0.0),
+        width=np.where(role == "improving", rng.uniform(0.8, 1.3, n), 1.0),
+    )

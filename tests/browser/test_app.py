@@ -1,0 +1,122 @@
+"""The real app in headless Chromium: every page in both languages, on the demo street.
+
+Fails on any request to a host other than localhost (see conftest), on an exception box,
+on Chinese drawn as boxes, and when the map does not draw the grid polygons. Screenshots
+are saved to tests/_artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from dashboard.i18n import t
+from dashboard.loading import load_dataset
+from tests.browser.conftest import (
+    NetworkLog,
+    StartApp,
+    folium_frame,
+    open_app,
+    screenshot,
+    wait_for_app,
+    wait_for_leaflet_paths,
+)
+from tests.browser.test_offline_map import cjk_renders_as_glyphs
+from tests.builders import TINY_GRIDS, tiny_root, write_grids
+from tests.conftest import REPO
+
+PAGES = {"overview": ("/", "overview.title"), "grid_map": ("/grid_map", "map.title")}
+
+
+@pytest.fixture(scope="module")
+def demo_url(start_app: StartApp) -> str:
+    return start_app(data_dir=REPO)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_renders_offline(
+    page: Page, demo_url: str, network_log: NetworkLog, name: str, lang: str
+) -> None:
+    path, title_key = PAGES[name]
+    open_app(page, demo_url, f"{path}?lang={lang}")
+    title = page.locator("h1").first
+    assert title.inner_text().strip() == t(title_key, lang)  # type: ignore[arg-type]
+    assert cjk_renders_as_glyphs(page.main_frame, "网格", "h1")
+    if lang == "zh":
+        assert page.get_by_text("演示数据").first.is_visible()
+    if name == "grid_map":
+        frame = folium_frame(page)
+        grids = len(load_dataset(REPO).grids)
+        # One interactive path per grid; outlines and labels are not interactive.
+        assert wait_for_leaflet_paths(frame, grids) == grids
+        legend = frame.locator(".grid-legend").inner_text()
+        assert t("metric.resolution_rate.label", lang) in legend  # type: ignore[arg-type]
+    else:
+        assert page.get_by_test_id("stMetric").count() == 6
+    screenshot(page, f"{name}_{lang}")
+    assert network_log.page_errors == []
+
+
+def test_language_and_month_widgets_update_the_url(page: Page, demo_url: str) -> None:
+    open_app(page, demo_url, "/?period=2026-10")
+    page.get_by_text("English", exact=True).click()
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text().strip() == "Street overview"
+    assert "lang=en" in page.url
+    page.get_by_test_id("stSelectbox").filter(has_text="Month").click()
+    page.get_by_role("option", name="Sep 2026").click()
+    wait_for_app(page)
+    assert "period=2026-09" in page.url
+    # The page the URL names comes back the same after a reload: a view can be shared.
+    page.reload()
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text().strip() == "Street overview"
+    assert "Sep 2026" in page.get_by_test_id("stSelectbox").filter(has_text="Month").inner_text()
+
+
+def test_community_from_the_url_zooms_the_map_and_lists_its_grids(page: Page, demo_url: str) -> None:
+    dataset = load_dataset(REPO)
+    code = dataset.units.get_column("community_code")[0]
+    name = dataset.units.get_column("community_name")[0]
+    grids = dataset.units.filter(dataset.units.get_column("community_code") == code).height
+    open_app(page, demo_url, f"/grid_map?community={code}&period=2026-10")
+    frame = folium_frame(page)
+    wait_for_leaflet_paths(frame, 1)
+    labels = frame.locator(".leaflet-marker-icon").all_inner_texts()
+    assert name in [label.strip() for label in labels]
+    # Its grids are labelled too (and only its community's name among the communities).
+    assert len(labels) == grids + 1
+    screenshot(page, "grid_map_community")
+
+
+def test_names_are_escaped_in_tooltips_and_labels(page: Page, start_app: StartApp, tmp_path: Path) -> None:
+    root = tiny_root(tmp_path / "evil")
+    evil = "<img src=x onerror=window.__pwned=1>网格"
+    write_grids(
+        root, [{**TINY_GRIDS[0], "grid_name": evil, "community_name": "<b>东湖</b>"}, *TINY_GRIDS[1:]]
+    )
+    url = start_app(data_dir=root)
+    open_app(page, url, "/grid_map?period=2026-10")
+    frame = folium_frame(page)
+    wait_for_leaflet_paths(frame, 4)
+    assert frame.evaluate("() => window.__pwned === undefined")
+    assert frame.locator("img[src='x']").count() == 0
+    assert "<b>东湖</b>" in " ".join(frame.locator(".leaflet-marker-icon").all_inner_texts())
+    frame.locator("path.leaflet-interactive").first.hover()
+    assert evil in frame.locator(".leaflet-tooltip").inner_text()
+
+
+def test_bad_data_root_shows_the_problem(page: Page, start_app: StartApp, tmp_path: Path) -> None:
+    root = tiny_root(tmp_path / "broken")
+    (root / "geo" / "grids.geojson").write_text(json.dumps({"type": "Feature"}), encoding="utf-8")
+    url = start_app(data_dir=root)
+    page.goto(url)
+    page.get_by_test_id("stAlert").first.wait_for()
+    text = page.get_by_test_id("stAlert").first.inner_text()
+    assert "数据无法加载" in text
+    assert "geo/grids.geojson" in page.locator("[data-testid='stMarkdown']").all_inner_texts()[-1]
+    assert page.get_by_test_id("stException").count() == 0
