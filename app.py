@@ -8,15 +8,27 @@ import streamlit as st
 from dashboard.i18n import t
 from dashboard.ui import frame
 
-st.set_page_config(page_title="Grid Governance", page_icon="static/favicon.png", layout="wide")
+# In streamlit 1.67 a tab title that changes with the language, or pages without an
+# explicit url_path (named after their translated titles), undo the click that changes
+# the language. So: one bilingual tab title, and fixed url paths.
+st.set_page_config(
+    page_title=f"{t('app.title', 'zh')} · {t('app.title', 'en')}",
+    page_icon="static/favicon.png",
+    layout="wide",
+)
 lang = frame.language()
-st.set_page_config(page_title=t("app.title", lang))
 navigation = st.navigation(
     [
         st.Page(
-            "pages/overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", default=True
+            "pages/overview.py",
+            title=t("nav.overview", lang),
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
         ),
-        st.Page("pages/grid_map.py", title=t("nav.grid_map", lang), icon=":material/map:"),
+        st.Page(
+            "pages/grid_map.py", title=t("nav.grid_map", lang), icon=":material/map:", url_path="grid_map"
+        ),
     ]
 )
 context = frame.start(lang)

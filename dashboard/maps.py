@@ -255,14 +255,14 @@ def grid_map(
         chosen = joined[joined["community_code"].isin(list(focus))]
         for row in _shift_for_tiles(chosen, settings).itertuples(index=False):
             point = row.geometry.representative_point()
-            folium.Marker([point.y, point.x], icon=_label_icon(str(row.grid_name), 12, "normal")).add_to(
-                labels
-            )
+            label = _label_icon(str(row.grid_name), 12, "normal")
+            folium.Marker([point.y, point.x], icon=label, interactive=False).add_to(labels)
     for row in _shift_for_tiles(communities, settings).itertuples(index=False):
         if focus and row.community_code not in focus:
             continue
         point = row.geometry.representative_point()
-        folium.Marker([point.y, point.x], icon=_label_icon(str(row.community_name), 15)).add_to(labels)
+        label = _label_icon(str(row.community_name), 15)
+        folium.Marker([point.y, point.x], icon=label, interactive=False).add_to(labels)
     labels.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.add_child(Legend(spec.label(lang), legend))

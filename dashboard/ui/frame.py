@@ -33,6 +33,20 @@ class Context:
         return self.selection.lang
 
 
+def set_query(key: str, value: str | None) -> None:
+    """Keep ``?key=value`` in the URL; write only on a change.
+
+    Writing a query parameter on every run (even with the same value) makes streamlit
+    1.67 drop the change of a widget drawn before ``st.navigation``: a click on "English"
+    would be undone. ``None`` removes the parameter.
+    """
+    if value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
 def _init_from_url(key: str, value: object) -> None:
     if key not in st.session_state:
         st.session_state[key] = value
@@ -50,7 +64,7 @@ def language() -> Lang:
             horizontal=True,
         )
     )
-    st.query_params["lang"] = lang
+    set_query("lang", lang)
     return lang
 
 
@@ -130,10 +144,9 @@ def _filters(dataset: Dataset, lang: Lang) -> Selection:
         placeholder=t("filters.all_communities", lang),
     )
     selection = Selection(period=period, community_codes=tuple(codes), lang=lang)
-    for key, value in selection.to_query().items():
-        st.query_params[key] = value
-    if not codes and "community" in st.query_params:
-        del st.query_params["community"]
+    query = selection.to_query()
+    for key in ("period", "community"):
+        set_query(key, query.get(key))
     return selection
 
 

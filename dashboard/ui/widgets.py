@@ -13,7 +13,7 @@ from dashboard.i18n import Lang, t
 from dashboard.metrics import METRIC_KEYS, METRICS, Grade, grade
 from dashboard.overview import Kpi
 from dashboard.settings import Settings
-from dashboard.ui.frame import PENDING_COMMUNITIES
+from dashboard.ui.frame import PENDING_COMMUNITIES, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
 
@@ -56,7 +56,7 @@ def metric_picker(lang: Lang, key: str = "metric", keys: Sequence[str] = METRIC_
     chosen = str(
         st.selectbox(t("map.metric", lang), list(keys), key=key, format_func=lambda k: METRICS[k].label(lang))
     )
-    st.query_params[key] = chosen
+    set_query(key, chosen)
     return chosen
 
 

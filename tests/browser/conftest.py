@@ -372,6 +372,11 @@ def open_app(page: Page, base_url: str, path: str = "/") -> Page:
     """Go to ``base_url + path`` and wait for the app to finish its first run."""
     response = page.goto(base_url.rstrip("/") + path, wait_until="domcontentloaded")
     assert response is not None and response.ok, f"GET {path}: {response and response.status}"
+    # Before its first run the app already reports "notRunning": wait until the main
+    # area shows something, then for the run to finish (a click before that is lost).
+    page.locator("[data-testid='stMain'] [data-testid='stVerticalBlock'] > *").first.wait_for(
+        timeout=APP_TIMEOUT_MS
+    )
     wait_for_app(page)
     return page
 

@@ -8,13 +8,17 @@ are saved to tests/_artifacts/screenshots/.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
+from dashboard.formatting import format_metric
 from dashboard.i18n import t
 from dashboard.loading import load_dataset
+from dashboard.metrics import METRICS, compute
+from dashboard.periods import parse_period
 from tests.browser.conftest import (
     NetworkLog,
     StartApp,
@@ -63,19 +67,25 @@ def test_every_page_renders_offline(
 
 def test_language_and_month_widgets_update_the_url(page: Page, demo_url: str) -> None:
     open_app(page, demo_url, "/?period=2026-10")
-    page.get_by_text("English", exact=True).click()
+    page.get_by_test_id("stRadio").first.get_by_text("English", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("Street overview", timeout=30_000)
     wait_for_app(page)
-    assert page.locator("h1").first.inner_text().strip() == "Street overview"
     assert "lang=en" in page.url
     page.get_by_test_id("stSelectbox").filter(has_text="Month").click()
     page.get_by_role("option", name="Sep 2026").click()
+    expect(page).to_have_url(re.compile(r"period=2026-09"), timeout=30_000)
     wait_for_app(page)
-    assert "period=2026-09" in page.url
     # The page the URL names comes back the same after a reload: a view can be shared.
     page.reload()
     wait_for_app(page)
     assert page.locator("h1").first.inner_text().strip() == "Street overview"
-    assert "Sep 2026" in page.get_by_test_id("stSelectbox").filter(has_text="Month").inner_text()
+    dataset = load_dataset(REPO)
+    september = compute(
+        dataset.issues, dataset.units, "all", parse_period("2026-09"), dataset.as_of, dataset.settings
+    )
+    rate = format_metric(september.row(0, named=True)["resolution_rate"], METRICS["resolution_rate"], "en")
+    card = page.get_by_test_id("stMetric").filter(has_text="Resolution rate")
+    expect(card).to_contain_text(rate)
 
 
 def test_community_from_the_url_zooms_the_map_and_lists_its_grids(page: Page, demo_url: str) -> None:
