@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import polars as pl
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from dashboard.coords import convert_geometry
@@ -128,13 +128,18 @@ class Legend(MacroElement):  # type: ignore[misc]
         self.entries = [LegendEntry(e.color, html.escape(e.label)) for e in entries]
 
 
+TOOLTIP_CSS = """
+<style>
+.gt{font-size:14px}.gt table{border-collapse:collapse}
+.gt th{text-align:left;padding-right:8px;font-weight:normal;color:#555}.gt td{text-align:right;font-weight:bold}
+</style>
+"""
+
+
 def _table_html(rows: Sequence[tuple[str, str]], title: str) -> str:
-    body = "".join(
-        f"<tr><th style='text-align:left;padding-right:8px;font-weight:normal;color:#555'>{html.escape(k)}</th>"
-        f"<td style='text-align:right'><b>{html.escape(v)}</b></td></tr>"
-        for k, v in rows
-    )
-    return f"<div style='font-size:14px'><b>{html.escape(title)}</b><table>{body}</table></div>"
+    """A small name/value table for tooltips and popups (styled by TOOLTIP_CSS), escaped."""
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<div class='gt'><b>{html.escape(title)}</b><table>{body}</table></div>"
 
 
 def _shift_for_tiles(frame: gpd.GeoDataFrame, settings: Settings) -> gpd.GeoDataFrame:
@@ -222,6 +227,7 @@ def grid_map(
         zoom_control=True,
         control_scale=False,
         prefer_canvas=False,
+        zoom_snap=0.25,
         height=height,
     )
     folium.GeoJson(
@@ -267,6 +273,7 @@ def grid_map(
     folium.LayerControl(collapsed=True).add_to(m)
     m.add_child(Legend(spec.label(lang), legend))
     m.add_child(MetricScale())
+    m.get_root().header.add_child(Element(TOOLTIP_CSS))  # type: ignore[attr-defined]
 
     bounds_frame = outlines[outlines["community_code"].isin(list(focus))] if focus else street_lines
     if bounds_frame.empty:

@@ -29,15 +29,12 @@ with right:
 
 st.subheader(t("overview.league", lang))
 league = data.league(dataset, selection)
-chart_col, table_col = st.columns([2, 3])
-with chart_col:
-    st.plotly_chart(
-        charts.league_bar_chart(league, settings, lang), width="stretch", config={"displayModeBar": False}
-    )
-with table_col:
-    st.caption(t("overview.league_hint", lang))
-    chosen = widgets.ranked_table(
-        league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang, select_key="league"
-    )
+st.plotly_chart(
+    charts.league_bar_chart(league, settings, lang), width="stretch", config={"displayModeBar": False}
+)
+st.caption(t("overview.league_hint", lang))
+chosen = widgets.ranked_table(
+    league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang, select_key="league"
+)
 if chosen:
     widgets.go_to_community(chosen, "pages/grid_map.py")

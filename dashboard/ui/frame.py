@@ -144,9 +144,9 @@ def _filters(dataset: Dataset, lang: Lang) -> Selection:
         placeholder=t("filters.all_communities", lang),
     )
     selection = Selection(period=period, community_codes=tuple(codes), lang=lang)
-    query = selection.to_query()
+    wanted = selection.to_query()
     for key in ("period", "community"):
-        set_query(key, query.get(key))
+        set_query(key, wanted.get(key))
     return selection
 
 

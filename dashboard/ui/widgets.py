@@ -103,10 +103,12 @@ def ranked_table(
         lambda col: [styles.get(g, "") for g in grades[str(col.name)]],
         subset=list(grades),
     )
+    # Tall enough for every row up to 25 (a street's communities), then it scrolls.
     event = st.dataframe(
         styler,
         hide_index=True,
         width="stretch",
+        height=min(len(table), 25) * 35 + 38,
         on_select="rerun" if select_key else "ignore",
         selection_mode="single-row",
         key=select_key,
