@@ -101,6 +101,33 @@ class MetricScale(MacroElement):  # type: ignore[misc]
         self._name = "MetricScale"
 
 
+class FitBounds(MacroElement):  # type: ignore[misc]
+    """Fit the view to bounds, again whenever the map's frame is resized, until the user pans.
+
+    st_folium sizes its iframe after the map script has run, so a one-off ``fitBounds``
+    fits a frame of the wrong size (the street came out too small, a community too large).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, bounds) {
+            var moved = false;
+            map.on("dragstart", function () { moved = true; });
+            var fit = function () { if (!moved) { map.invalidateSize(); map.fitBounds(bounds, {padding: [12, 12]}); } };
+            fit();
+            if (window.ResizeObserver) { new ResizeObserver(fit).observe(map.getContainer()); }
+        })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "FitBounds"
+        self.bounds = [[float(v) for v in corner] for corner in bounds]
+
+
 class Legend(MacroElement):  # type: ignore[misc]
     """A plain-HTML legend in the map's corner (branca colormaps need d3 from a CDN)."""
 
@@ -261,7 +288,9 @@ def grid_map(
         chosen = joined[joined["community_code"].isin(list(focus))]
         for row in _shift_for_tiles(chosen, settings).itertuples(index=False):
             point = row.geometry.representative_point()
-            label = _label_icon(str(row.grid_name), 12, "normal")
+            # A grid named after its community ("<community>1-1") is labelled "1-1": the community is labelled once.
+            short = str(row.grid_name).removeprefix(str(row.community_name)) or str(row.grid_name)
+            label = _label_icon(short, 12, "normal")
             folium.Marker([point.y, point.x], icon=label, interactive=False).add_to(labels)
     for row in _shift_for_tiles(communities, settings).itertuples(index=False):
         if focus and row.community_code not in focus:
@@ -279,7 +308,7 @@ def grid_map(
     if bounds_frame.empty:
         bounds_frame = street_lines
     minx, miny, maxx, maxy = bounds_frame.total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.add_child(FitBounds([[miny, minx], [maxy, maxx]]))
     return m
 
 

@@ -35,4 +35,5 @@ widgets.ranked_table(
     ),
     dataset.settings,
     lang,
+    parent=("community_name", "common.unit_community"),
 )

@@ -75,7 +75,7 @@ def test_overview_shows_registry_numbers(tiny: Path, monkeypatch: pytest.MonkeyP
     expected = _expected(tiny, "community", "resolution_rate", C1)
     assert rows["东湖社区"] == format_metric(expected, METRICS["resolution_rate"], lang) == "75.0%"  # type: ignore[arg-type]
     assert rows[t("common.outside", lang)] == "0.0%"  # type: ignore[arg-type]
-    assert list(league[t("common.rank", lang)][:2]) == [1, 2]  # type: ignore[arg-type]
+    assert list(league[t("common.rank", lang)]) == ["1", "2", ""]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -90,9 +90,11 @@ def test_grid_map_lists_grids_of_the_chosen_community(
     table = at.dataframe[0].value
     grid = t("common.unit_grid", lang)  # type: ignore[arg-type]
     count = t("metric.issue_count.label", lang)  # type: ignore[arg-type]
-    # Only the chosen community's two grids, sorted by resolution rate, best first.
-    assert list(table[grid]) == ["二网格", "一网格"]
-    assert list(table[count]) == ["1", "4"]
+    # Only the chosen community's two grids, worst resolution rate first (66.7%, then 100%).
+    assert list(table[grid]) == ["一网格", "二网格"]
+    assert list(table[count]) == ["4", "1"]
+    assert list(table[t("metric.resolution_rate.label", lang)]) == ["66.7%", "100.0%"]  # type: ignore[arg-type]
+    assert list(table[t("common.unit_community", lang)]) == ["东湖社区", "东湖社区"]  # type: ignore[arg-type]
     assert at.selectbox(key="metric").value == "resolution_rate"
 
 

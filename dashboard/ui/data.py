@@ -79,11 +79,15 @@ def grid_values(data: Dataset, selection: Selection) -> pl.DataFrame:
 
 
 def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFrame:
-    """The grids of the chosen communities (all when none), best or worst first by the metric."""
+    """The grids of the chosen communities (all when none), worst first by the metric: problems on top."""
     values = grid_values(data, selection)
     if selection.community_codes:
         values = values.filter(pl.col("community_code").is_in(list(selection.community_codes)))
-    return values.sort(metric_key, descending=METRICS[metric_key].higher_is_better, nulls_last=True)
+    return values.sort(
+        [metric_key, "issue_count"],
+        descending=[not METRICS[metric_key].higher_is_better, True],
+        nulls_last=True,
+    )
 
 
 def grid_map(data: Dataset, selection: Selection, metric_key: str, lang: Lang) -> folium.Map:

@@ -75,10 +75,12 @@ def ranked_table(
     settings: Settings,
     lang: Lang,
     select_key: str | None = None,
+    parent: tuple[str, str] | None = None,
 ) -> str | None:
     """A table of units with formatted metrics, graded cells coloured against target.
 
     With ``select_key``, a row can be clicked; the chosen unit's code is returned.
+    ``parent`` adds a column (frame column, catalog key) such as the grid's community.
     The "outside every grid" row is labelled as such.
     """
     outside_label = t("common.outside", lang)
@@ -87,8 +89,12 @@ def ranked_table(
         for name, outside in zip(frame.get_column(name_column), frame.get_column("outside"), strict=True)
     ]
     table = pd.DataFrame({t("common.unit_" + code_column.removesuffix("_code"), lang): names})
+    if parent is not None:  # e.g. the community a grid belongs to
+        column, label_key = parent
+        table[t(label_key, lang)] = frame.get_column(column).to_list()
     if "rank" in frame.columns:
-        table.insert(0, t("common.rank", lang), pd.Series(frame.get_column("rank").to_list(), dtype="Int64"))
+        ranks = ["" if r is None else str(r) for r in frame.get_column("rank").to_list()]
+        table.insert(0, t("common.rank", lang), ranks)
     grades: dict[str, list[Grade]] = {}
     for key in keys:
         spec = METRICS[key]
@@ -97,7 +103,9 @@ def ranked_table(
         if spec.graded:
             grades[spec.label(lang)] = [grade(v, spec, settings) for v in values]
     if "small_sample" in frame.columns:
-        table[t("common.small_sample", lang)] = ["●" if s else "" for s in frame.get_column("small_sample")]
+        table[t("common.small_sample_column", lang, n=settings.small_sample)] = [
+            "●" if s else "" for s in frame.get_column("small_sample")
+        ]
     styles = _grade_style(settings)
     styler = table.style.apply(
         lambda col: [styles.get(g, "") for g in grades[str(col.name)]],
