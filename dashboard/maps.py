@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+from urllib.parse import urlsplit
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -249,7 +250,8 @@ def grid_map(
     tiles = settings.tiles
     m = offline_map(
         tiles=tiles.url if tiles.enabled else None,
-        attr=html.escape(tiles.attribution) if tiles.enabled else None,
+        # Leaflet requires a credit for custom tiles: the server's host when none is configured.
+        attr=html.escape(tiles.attribution or urlsplit(tiles.url).netloc or tiles.url) if tiles.enabled else None,
         max_zoom=tiles.max_zoom,
         zoom_control=True,
         control_scale=False,

@@ -115,3 +115,14 @@ def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "数据目录不存在" in result.stderr and "does not exist" in result.stderr
+
+
+def test_demo_command_and_street_league_on_the_district_demo(tmp_path: Path) -> None:
+    code, out, _ = _run("demo", "--out", str(tmp_path), "--scale", "district", "--seed", "7")
+    assert code == 0 and "district" in out
+    code, out, _ = _run("metrics", "--data", str(tmp_path), "--period", "2026-10", "--by", "street")
+    records = json.loads(out)
+    streets = [r for r in records if r["street_code"] is not None]
+    assert len(streets) == 6
+    assert all(r["street_name"] and r["issue_count"] > 0 for r in streets)
+    assert all(0 < r["resolution_rate"] <= 1 for r in streets)

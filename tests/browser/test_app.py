@@ -130,3 +130,30 @@ def test_bad_data_root_shows_the_problem(page: Page, start_app: StartApp, tmp_pa
     assert "数据无法加载" in text
     assert "geo/grids.geojson" in page.locator("[data-testid='stMarkdown']").all_inner_texts()[-1]
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_clicking_a_community_in_the_league_opens_it_on_the_map(page: Page, demo_url: str) -> None:
+    open_app(page, demo_url, "/?period=2026-10")
+    table = page.get_by_test_id("stDataFrame").first
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box is not None
+    # The row-selection checkbox of the first data row (header and rows are 35 px high).
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    expect(page).to_have_url(re.compile(r"/grid_map\?.*community=\d+"), timeout=30_000)
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text().strip() == "网格地图"
+    code = re.search(r"community=(\d+)", page.url).group(1)  # type: ignore[union-attr]
+    dataset = load_dataset(REPO)
+    name = dataset.units.filter(dataset.units.get_column("community_code") == code).get_column(
+        "community_name"
+    )[0]
+    # The best community of the month is first in the league table.
+    league = compute(
+        dataset.issues, dataset.units, "community", parse_period("2026-10"), dataset.as_of, dataset.settings
+    )
+    best = league.filter(~league.get_column("outside")).sort(
+        ["resolution_rate", "issue_count"], descending=True
+    )
+    assert name == best.get_column("community_name")[0]
+    assert name in page.get_by_test_id("stMultiSelect").inner_text()
