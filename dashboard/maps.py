@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import html
 import math
-from urllib.parse import urlsplit
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
 import geopandas as gpd
@@ -251,7 +251,9 @@ def grid_map(
     m = offline_map(
         tiles=tiles.url if tiles.enabled else None,
         # Leaflet requires a credit for custom tiles: the server's host when none is configured.
-        attr=html.escape(tiles.attribution or urlsplit(tiles.url).netloc or tiles.url) if tiles.enabled else None,
+        attr=html.escape(tiles.attribution or urlsplit(tiles.url).netloc or tiles.url)
+        if tiles.enabled
+        else None,
         max_zoom=tiles.max_zoom,
         zoom_control=True,
         control_scale=False,

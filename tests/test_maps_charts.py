@@ -28,7 +28,9 @@ def dataset(tiny: Path) -> Dataset:
     return load_dataset(tiny)
 
 
-def _map_html(dataset: Dataset, key: str = "resolution_rate", settings: Settings | None = None, **kw: object) -> str:
+def _map_html(
+    dataset: Dataset, key: str = "resolution_rate", settings: Settings | None = None, **kw: object
+) -> str:
     values = compute(dataset.issues, dataset.units, "grid", OCTOBER, datetime(2026, 11, 20), dataset.settings)
     m = maps.grid_map(
         dataset.grids,
@@ -100,7 +102,9 @@ def test_no_tiles_and_no_outside_links_by_default(dataset: Dataset) -> None:
 
 
 def test_amap_tiles_shift_boundaries_to_gcj02(dataset: Dataset) -> None:
-    amap = replace(dataset.settings, tiles=TileServer(url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02"))
+    amap = replace(
+        dataset.settings, tiles=TileServer(url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02")
+    )
     plain = _grid_features(_map_html(dataset))[G1]["geometry"]["coordinates"][0][0]  # type: ignore[index]
     shifted = _grid_features(_map_html(dataset, settings=amap))[G1]["geometry"]["coordinates"][0][0]  # type: ignore[index]
     # Near Hangzhou GCJ-02 lies about 0.0045° east and 0.0025° south... of WGS-84, within a few metres.
