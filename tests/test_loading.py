@@ -143,3 +143,38 @@ def test_parquet_with_numeric_codes_and_datetimes(tmp_path: Path) -> None:
 def test_meta_marks_demo_data(tiny: Path) -> None:
     (tiny / "data" / "meta.json").write_text(json.dumps({"demo": True}), encoding="utf-8")
     assert load_dataset(tiny).is_demo
+
+
+def test_optional_tables_are_validated(tiny: Path) -> None:
+    data = tiny / "data"
+    (data / "volunteers.csv").write_text(
+        "volunteer_id,grid_code,registered_at,is_party_member\n"
+        "v1,330199001001001,2025-01-02,true\n"
+        "v1,330199001001002,2025-01-03,false\n"
+        "v3,999,2025-01-04,maybe\n",
+        encoding="utf-8",
+    )
+    (data / "service_points.csv").write_text(
+        "point_id,name,point_type,lon\np1,驿站,red_station,120.0\n", encoding="utf-8"
+    )
+    problems = {(p.file, p.code, p.column): p.rows for p in _problems(tiny)}
+    assert problems == {
+        ("data/volunteers.csv", "bad_boolean", "is_party_member"): (3,),
+        ("data/volunteers.csv", "missing_value", "is_party_member"): (3,),
+        ("data/volunteers.csv", "duplicate_id", "volunteer_id"): (2,),
+        ("data/volunteers.csv", "unknown_grid", "grid_code"): (3,),
+        ("data/service_points.csv", "missing_column", "lat"): (),
+    }
+
+
+def test_demo_street_loads_with_every_table() -> None:
+    from tests.conftest import REPO
+
+    dataset = load_dataset(REPO)
+    assert dataset.is_demo
+    assert dataset.volunteers is not None and dataset.volunteers.height > 1000
+    assert dataset.service_records is not None and dataset.service_points is not None
+    assert dataset.as_of.date().isoformat() == "2026-11-20"
+    # Issues given only as points outside the street land in the outside bucket, not lost.
+    assert dataset.issues.filter(pl.col("grid_code").is_null()).height > 0
+    assert dataset.issues.height == 101_781
