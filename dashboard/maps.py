@@ -193,6 +193,16 @@ def _label_icon(text: str, size: int, weight: str = "bold") -> folium.DivIcon:
     return folium.DivIcon(html=f"<div style='{style}'>{html.escape(text)}</div>", icon_size=(0, 0))
 
 
+def _outline(frame: gpd.GeoDataFrame, code: str, name: str, color: str, weight: float) -> folium.GeoJson:
+    """Boundaries drawn as lines that let the mouse through to the grids below."""
+    return folium.GeoJson(
+        frame[[code, "geometry"]].to_json(drop_id=True),
+        name=name,
+        style_function=lambda f: {"fill": False, "color": color, "weight": weight},
+        interactive=False,
+    )
+
+
 def grid_map(
     grids: gpd.GeoDataFrame,
     values: pl.DataFrame,
@@ -274,18 +284,8 @@ def grid_map(
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         popup=folium.GeoJsonPopup(fields=["pop"], labels=False, max_width=360),
     ).add_to(m)
-    folium.GeoJson(
-        outlines[["community_code", "geometry"]].to_json(drop_id=True),
-        name=t("map.layer_communities", lang),
-        style_function=lambda f: {"fill": False, "color": "#1d3557", "weight": 2.5},
-        interactive=False,
-    ).add_to(m)
-    folium.GeoJson(
-        street_lines[["street_code", "geometry"]].to_json(drop_id=True),
-        name=t("map.layer_street", lang),
-        style_function=lambda f: {"fill": False, "color": "#c8102e", "weight": 4},
-        interactive=False,
-    ).add_to(m)
+    _outline(outlines, "community_code", t("map.layer_communities", lang), "#1d3557", 2.5).add_to(m)
+    _outline(street_lines, "street_code", t("map.layer_street", lang), "#c8102e", 4).add_to(m)
 
     labels = folium.FeatureGroup(name=t("map.layer_labels", lang))
     if focus:

@@ -71,6 +71,29 @@ ISSUE_OPTIONAL_TEXT: Final = (
     "reporter_name",
     "reporter_phone",
 )
+# Every column of the contract, in the order exports and the demo write them.
+ISSUE_CORE_COLUMNS: Final = (
+    "issue_id",
+    "reported_at",
+    "category",
+    "grid_code",
+    "lon",
+    "lat",
+    "status",
+    "source",
+    "accepted_at",
+    "dispatched_at",
+    "resolved_at",
+    "closed_at",
+    "due_at",
+    "resolved_level",
+    "department",
+    "satisfaction",
+    "rework_count",
+    "urgent",
+)
+ISSUE_TEXT_COLUMNS: Final = ("description", "address", "reporter_name", "reporter_phone")
+ISSUE_COLUMNS: Final = ISSUE_CORE_COLUMNS + ISSUE_TEXT_COLUMNS
 # Columns holding personal data: never shown in demo mode, meeting exports or logs.
 PERSONAL_COLUMNS: Final = ("reporter_name", "reporter_phone", "name", "phone")
 

@@ -8,28 +8,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-ISSUE_COLUMNS = (
-    "issue_id",
-    "reported_at",
-    "category",
-    "grid_code",
-    "lon",
-    "lat",
-    "status",
-    "source",
-    "accepted_at",
-    "dispatched_at",
-    "resolved_at",
-    "closed_at",
-    "due_at",
-    "resolved_level",
-    "department",
-    "satisfaction",
-    "rework_count",
-    "urgent",
-    "reporter_name",
-    "reporter_phone",
-)
+from dashboard import schema
+
+ISSUE_COLUMNS = schema.ISSUE_COLUMNS
 
 
 def square(lon: float, lat: float, size_lon: float, size_lat: float) -> dict[str, Any]:

@@ -413,28 +413,9 @@ def generate_issues(
             **reporters(reports.source, rng),
         )
     order, ids = issue_ids(reports.reported, rng.permutation(n).astype(np.int64))
-    columns = [
-        "issue_id",
-        "reported_at",
-        "category",
-        "grid_code",
-        "lon",
-        "lat",
-        "status",
-        "source",
-        "accepted_at",
-        "dispatched_at",
-        "resolved_at",
-        "closed_at",
-        "due_at",
-        "resolved_level",
-        "department",
-        "satisfaction",
-        "rework_count",
-        "urgent",
-    ]
+    columns = list(schema.ISSUE_CORE_COLUMNS)
     if with_text:
-        columns += ["description", "address", "reporter_name", "reporter_phone"]
+        columns += schema.ISSUE_TEXT_COLUMNS
     return frame[order].with_columns(issue_id=ids).select(columns)
 
 
