@@ -228,9 +228,7 @@ def compute_series(
     Periods may overlap; each is computed on its own issues.
     """
     code, _name = unit_columns(by)
-    flagged = issue_flags(issues, as_of, settings)
-    parts = [in_period(flagged, p).with_columns(pl.lit(p.key()).alias(PERIOD)) for p in periods]
-    selected = pl.concat(parts) if parts else flagged.head(0).with_columns(pl.lit("").alias(PERIOD))
+    selected = _in_periods(issue_flags(issues, as_of, settings), periods)
     if by == "all":
         selected = selected.with_columns(pl.lit(None, dtype=pl.String).alias(code))
     aggregated = selected.group_by(code, PERIOD).agg(_aggregations())
@@ -262,6 +260,38 @@ def compute_series(
         result.with_columns(pl.col(PERIOD).replace_strict(order, return_dtype=pl.Int64).alias("_order"))
         .sort("_order", OUTSIDE, code, nulls_last=True)
         .drop("_order")
+    )
+
+
+def _in_periods(flagged: pl.DataFrame, periods: Sequence[Period]) -> pl.DataFrame:
+    parts = [in_period(flagged, p).with_columns(pl.lit(p.key()).alias(PERIOD)) for p in periods]
+    return pl.concat(parts) if parts else flagged.head(0).with_columns(pl.lit("").alias(PERIOD))
+
+
+def compute_groups(
+    issues: pl.DataFrame,
+    keys: Sequence[str],
+    periods: Sequence[Period],
+    as_of: datetime,
+    settings: Settings,
+) -> pl.DataFrame:
+    """Every registry metric per group of issues (a department, a category, a grid worker...) and period.
+
+    Unlike :func:`compute` there is no table of units: only groups that have issues
+    appear, and ``issues_per_1000`` is null (a department has no residents). Rows are
+    sorted by period, then by the keys.
+    """
+    selected = _in_periods(issue_flags(issues, as_of, settings), periods)
+    aggregated = selected.group_by(*keys, PERIOD).agg(_aggregations())
+    result = _finish(aggregated.with_columns(pl.lit(None, dtype=pl.Int64).alias("population")))
+    order = {p.key(): i for i, p in enumerate(periods)}
+    return (
+        result.with_columns(
+            (pl.col("issue_count") < settings.small_sample).alias("small_sample"),
+            pl.col(PERIOD).replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+        )
+        .sort("_order", *keys, nulls_last=True)
+        .drop("_order", "population")
     )
 
 

@@ -52,6 +52,8 @@ class Settings:
         }
     )
     tiles: TileServer = field(default_factory=TileServer)
+    # Points per metric in the composite score (see defaults.toml [score]).
+    score_weights: dict[str, float] = field(default_factory=dict)
 
 
 def _as_float(value: Any, name: str) -> float:
@@ -97,8 +99,10 @@ def settings_from_mapping(raw: dict[str, Any]) -> Settings:
         crs=crs,
         max_zoom=int(tiles_raw.get("max_zoom", 18)),
     )
+    weights = {str(k): _as_float(v, f"score.{k}") for k, v in raw.get("score", {}).items()}
     return replace(
         base,
+        score_weights=weights,
         target=target,
         amber_floor=amber,
         small_sample=int(metrics.get("small_sample", base.small_sample)),

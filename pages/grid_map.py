@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard import tables
 from dashboard.i18n import t
 from dashboard.metrics import METRICS
 from dashboard.ui import data, frame, widgets
@@ -21,7 +22,7 @@ m = data.grid_map(dataset, selection, key, lang)
 st_folium(m, height=640, use_container_width=True, returned_objects=[], key=f"grid-map-{lang}")
 
 st.subheader(t("map.grid_table", lang))
-widgets.ranked_table(
+grids = tables.unit_table(
     data.grid_rows(dataset, selection, key),
     "grid_code",
     "grid_name",
@@ -37,3 +38,4 @@ widgets.ranked_table(
     lang,
     parent=("community_name", "common.unit_community"),
 )
+widgets.show_table(grids, dataset.settings)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, overview
+from dashboard import charts, overview, tables
 from dashboard.i18n import t
 from dashboard.ui import data, frame, widgets
 
@@ -33,8 +33,7 @@ st.plotly_chart(
     charts.league_bar_chart(league, settings, lang), width="stretch", config={"displayModeBar": False}
 )
 st.caption(t("overview.league_hint", lang))
-chosen = widgets.ranked_table(
-    league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang, select_key="league"
-)
+display = tables.unit_table(league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang)
+chosen = widgets.show_table(display, settings, select_key="league")
 if chosen:
     widgets.go_to_community(chosen, "pages/grid_map.py")

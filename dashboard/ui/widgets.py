@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
-import polars as pl
 import streamlit as st
 
-from dashboard.formatting import format_count, format_metric
+from dashboard.formatting import format_count
 from dashboard.i18n import Lang, t
-from dashboard.metrics import METRIC_KEYS, METRICS, Grade, grade
+from dashboard.metrics import METRIC_KEYS, METRICS
 from dashboard.overview import Kpi
 from dashboard.settings import Settings
+from dashboard.tables import DisplayTable
 from dashboard.ui.frame import PENDING_COMMUNITIES, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
@@ -67,66 +66,34 @@ def _grade_style(settings: Settings) -> dict[str, str]:
     }
 
 
-def ranked_table(
-    frame: pl.DataFrame,
-    code_column: str,
-    name_column: str,
-    keys: Sequence[str],
-    settings: Settings,
-    lang: Lang,
-    select_key: str | None = None,
-    parent: tuple[str, str] | None = None,
+def show_table(
+    display: DisplayTable, settings: Settings, select_key: str | None = None, rows: int = 25
 ) -> str | None:
-    """A table of units with formatted metrics, graded cells coloured against target.
+    """Draw a :class:`~dashboard.tables.DisplayTable`, graded cells coloured against target.
 
-    With ``select_key``, a row can be clicked; the chosen unit's code is returned.
-    ``parent`` adds a column (frame column, catalog key) such as the grid's community.
-    The "outside every grid" row is labelled as such.
+    Tall enough for ``rows`` rows, then it scrolls. With ``select_key`` a row can be
+    clicked, and the key of the chosen row is returned.
     """
-    outside_label = t("common.outside", lang)
-    names = [
-        outside_label if outside else name
-        for name, outside in zip(frame.get_column(name_column), frame.get_column("outside"), strict=True)
-    ]
-    table = pd.DataFrame({t("common.unit_" + code_column.removesuffix("_code"), lang): names})
-    if parent is not None:  # e.g. the community a grid belongs to
-        column, label_key = parent
-        table[t(label_key, lang)] = frame.get_column(column).to_list()
-    if "rank" in frame.columns:
-        ranks = ["" if r is None else str(r) for r in frame.get_column("rank").to_list()]
-        table.insert(0, t("common.rank", lang), ranks)
-    grades: dict[str, list[Grade]] = {}
-    for key in keys:
-        spec = METRICS[key]
-        values = frame.get_column(key).to_list()
-        table[spec.label(lang)] = [format_metric(v, spec, lang) for v in values]
-        if spec.graded:
-            grades[spec.label(lang)] = [grade(v, spec, settings) for v in values]
-    if "small_sample" in frame.columns:
-        table[t("common.small_sample_column", lang, n=settings.small_sample)] = [
-            "●" if s else "" for s in frame.get_column("small_sample")
-        ]
     styles = _grade_style(settings)
-    styler = table.style.apply(
+    grades = display.grades
+    styler = display.frame.style.apply(
         lambda col: [styles.get(g, "") for g in grades[str(col.name)]],
         subset=list(grades),
     )
-    # Tall enough for every row up to 25 (a street's communities), then it scrolls.
     event = st.dataframe(
         styler,
         hide_index=True,
         width="stretch",
-        height=min(len(table), 25) * 35 + 38,
+        height=min(max(len(display.frame), 1), rows) * 35 + 38,
         on_select="rerun" if select_key else "ignore",
         selection_mode="single-row",
         key=select_key,
     )
     if select_key is None:
         return None
-    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
-    if rows:
-        code = frame.get_column(code_column)[rows[0]]
-        return str(code) if code is not None else None
+    chosen = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if chosen and chosen[0] < len(display.keys):
+        return display.keys[int(chosen[0])]
     return None
 
 
