@@ -29,6 +29,12 @@ navigation = st.navigation(
         st.Page(
             "pages/grid_map.py", title=t("nav.grid_map", lang), icon=":material/map:", url_path="grid_map"
         ),
+        st.Page(
+            "pages/closed_loop.py",
+            title=t("nav.closed_loop", lang),
+            icon=":material/published_with_changes:",
+            url_path="closed_loop",
+        ),
     ]
 )
 context = frame.start(lang)

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 
 import plotly.graph_objects as go
 import polars as pl
+from plotly.subplots import make_subplots
 
 from dashboard.formatting import format_percent
-from dashboard.i18n import Lang, t
-from dashboard.metrics import METRICS
+from dashboard.i18n import Lang, label, t
+from dashboard.metrics import METRICS, grade
 from dashboard.settings import Settings
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -130,3 +131,98 @@ def level_share_chart(shares: Mapping[str, float | None], lang: Lang) -> go.Figu
     fig.update_xaxes(tickformat=".0%", range=[0, 1], visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, 140)
+
+
+def small_multiples_chart(
+    series: pl.DataFrame, code: str, name: str, settings: Settings, lang: Lang, columns: int = 4
+) -> go.Figure:
+    """One small chart per unit: its monthly resolution rate with the target line.
+
+    Points are coloured by grade, so "above 90% every month" reads at a glance; units keep
+    the order of ``series`` (pass it sorted, e.g. by league rank). Hover shows numerator /
+    denominator.
+    """
+    spec = METRICS["resolution_rate"]
+    units = series.select(code, name).unique(maintain_order=True)
+    rows = max(1, -(-units.height // columns))
+    titles = [str(n) for n in units.get_column(name).to_list()]
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        vertical_spacing=0.06,
+    )
+    values = [v for v in series.get_column(spec.key).to_list() if v is not None]
+    floor = max(0.0, min([*values, settings.amber_floor]) - 0.03)
+    for index, unit in enumerate(units.get_column(code).to_list()):
+        row, col = index // columns + 1, index % columns + 1
+        data = series.filter(pl.col(code) == unit).sort("period")
+        rates = data.get_column(spec.key).to_list()
+        colors = [settings.colors[grade(v, spec, settings)] for v in rates]
+        fig.add_trace(
+            go.Scatter(
+                x=data.get_column("period").to_list(),
+                y=rates,
+                mode="lines+markers",
+                line={"color": "#8a8a8a", "width": 1.5},
+                marker={"color": colors, "size": 6},
+                showlegend=False,
+                customdata=list(
+                    zip(data.get_column(spec.num_column), data.get_column(spec.den_column), strict=True)
+                ),
+                hovertemplate="%{x}<br>"
+                + spec.label(lang)
+                + ": %{y:.1%}<br>%{customdata[0]} / %{customdata[1]}"
+                "<extra>" + titles[index] + "</extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        fig.add_hline(
+            y=settings.target,
+            line={"color": settings.colors["red"], "dash": "dash", "width": 1},
+            row=row,
+            col=col,
+        )
+    fig.update_yaxes(tickformat=".0%", range=[floor, 1.01], gridcolor="#eee", nticks=3)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_annotations(font={"size": 14})
+    return _layout(fig, 150 * rows + 60)
+
+
+def shortfall_chart(frame: pl.DataFrame, key: str, lang: Lang, top: int = 10) -> go.Figure:
+    """Horizontal bars of what pulls a unit below target (positive) or lifts it (negative)."""
+    rows = frame.head(top).sort("contribution")
+    names = (
+        [label("category", v, lang) for v in rows.get_column("category")]
+        if key == "category"
+        else rows.get_column("grid_name").to_list()
+    )
+    contributions = rows.get_column("contribution").to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=contributions,
+            y=names,
+            orientation="h",
+            marker={"color": ["#d73027" if v > 0 else "#1a9850" for v in contributions]},
+            text=[f"{v:+.1f}" for v in contributions],
+            textposition="outside",
+            customdata=list(zip(rows.get_column("unfinished"), rows.get_column("eligible"), strict=True)),
+            hovertemplate="%{y}<br>"
+            + t("loop.contribution", lang)
+            + ": %{x:+.1f}<br>"
+            + t("loop.unfinished", lang)
+            + ": %{customdata[0]} / %{customdata[1]}<extra></extra>",
+        )
+    )
+    low, high = min([0.0, *contributions]), max([0.0, *contributions])
+    margin = (high - low) * 0.2 or 1.0  # room for the labels outside the bars
+    fig.update_xaxes(
+        title=t("loop.contribution_axis", lang),
+        zeroline=True,
+        zerolinecolor="#555",
+        range=[low - (margin if low < 0 else 0), high + margin],
+    )
+    return _layout(fig, max(260, 30 * len(names) + 80))

@@ -38,6 +38,12 @@ def league_unit(dataset: Dataset) -> Unit:
     return "street" if dataset.units.get_column("street_code").n_unique() > 1 else "community"
 
 
+def league_units(dataset: Dataset) -> list[Unit]:
+    """The units a league can rank, the default first: streets (in a district), communities, grids."""
+    units: list[Unit] = ["community", "grid"]
+    return ["street", *units] if league_unit(dataset) == "street" else units
+
+
 def streak(values: Sequence[float | None], target: float) -> int:
     """Consecutive periods at or above ``target``, counted back from the last one.
 
@@ -111,7 +117,7 @@ def league(dataset: Dataset, selection: Selection, by: Unit, months: int = 24) -
 
 @dataclass(frozen=True)
 class RedBlack:
-    """红黑榜: the best and the worst units of a period (small samples left out, said so)."""
+    """The red and black lists: the best and the worst units of a period (small samples left out)."""
 
     red: pl.DataFrame
     black: pl.DataFrame
@@ -119,7 +125,7 @@ class RedBlack:
 
 
 def red_black(table: pl.DataFrame, n: int = 5) -> RedBlack:
-    """Top ``n`` (red list, 红榜) and bottom ``n`` (black list, 黑榜) by resolution rate.
+    """Top ``n`` (the red list) and bottom ``n`` (the black list) by resolution rate.
 
     Units with a small sample or no rate are left out, so a grid with two issues cannot
     top or sink a list; a unit is never on both lists (the black list takes what is left).
@@ -183,7 +189,7 @@ def total_shortfall(contributions: pl.DataFrame) -> float:
 
 
 def departments(dataset: Dataset, selection: Selection) -> pl.DataFrame:
-    """吹哨报到: per department, the period's dispatched issues and how they were handled, best on-time first."""
+    """Per department, the period's dispatched issues and how they were handled, best on-time first."""
     issues = selection.issues(dataset).filter(pl.col("department").is_not_null())
     frame = compute_groups(issues, ["department"], [selection.period], dataset.as_of, dataset.settings)
     return (
@@ -229,3 +235,14 @@ def grid_workers(dataset: Dataset, selection: Selection) -> pl.DataFrame:
         )
         .sort(["patrol_per_week", "grid_code"], descending=[True, False])
     )
+
+
+def filter_open(
+    ageing: pl.DataFrame, buckets: Sequence[str] = (), overdue_only: bool = False
+) -> pl.DataFrame:
+    """The open-issue list narrowed to some age buckets and/or to overdue issues."""
+    if buckets:
+        ageing = ageing.filter(pl.col("age_bucket").is_in(list(buckets)))
+    if overdue_only:
+        ageing = ageing.filter(pl.col("overdue"))
+    return ageing

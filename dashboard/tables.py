@@ -15,6 +15,8 @@ import polars as pl
 
 from dashboard.formatting import format_count, format_metric, format_percent
 from dashboard.i18n import Lang, label, t
+from dashboard.lifecycle import TimelineEvent
+from dashboard.lifecycle_charts import event_detail, stage_label
 from dashboard.metrics import METRICS, Grade, grade, unit_columns
 from dashboard.settings import Settings
 
@@ -126,7 +128,7 @@ def score_table(frame: pl.DataFrame, by: str, settings: Settings, lang: Lang) ->
 
 
 def department_table(frame: pl.DataFrame, settings: Settings, lang: Lang) -> DisplayTable:
-    """吹哨报到: departments ranked by on-time rate."""
+    """Departments (the street blows the whistle, departments report) ranked by on-time rate."""
     table = pd.DataFrame(
         {
             t("common.rank", lang): _rank_text(frame.get_column("rank").to_list()),
@@ -178,3 +180,41 @@ def shortfall_table(frame: pl.DataFrame, key: str, lang: Lang) -> DisplayTable:
         }
     )
     return DisplayTable(table, {}, frame.get_column(key).to_list())
+
+
+def open_issue_table(frame: pl.DataFrame, lang: Lang) -> DisplayTable:
+    """Open issues, overdue and oldest first: the list behind a red number (no personal data)."""
+    table = pd.DataFrame(
+        {
+            t("lifecycle_list.issue_id", lang): frame.get_column("issue_id").to_list(),
+            t("common.unit_community", lang): frame.get_column("community_name").to_list(),
+            t("common.unit_grid", lang): frame.get_column("grid_name").to_list(),
+            t("lifecycle_list.category", lang): [
+                label("category", c, lang) for c in frame.get_column("category")
+            ],
+            t("lifecycle_list.status", lang): [label("status", s, lang) for s in frame.get_column("status")],
+            t("lifecycle_list.reported_at", lang): [
+                f"{v:%Y-%m-%d %H:%M}" for v in frame.get_column("reported_at")
+            ],
+            t("lifecycle_list.age_days", lang): [f"{v:.1f}" for v in frame.get_column("age_days")],
+            t("lifecycle_list.overdue_days", lang): [
+                f"{d:.1f}" if o else ""
+                for d, o in zip(frame.get_column("days_overdue"), frame.get_column("overdue"), strict=True)
+            ],
+        }
+    )
+    return DisplayTable(table, {}, frame.get_column("issue_id").to_list())
+
+
+def timeline_table(events: Sequence[TimelineEvent], lang: Lang) -> DisplayTable:
+    """One issue's steps in time order: stage, time, detail (department, level, rating...)."""
+    table = pd.DataFrame(
+        {
+            t("lifecycle_list.stage", lang): [stage_label(e.stage, lang) for e in events],
+            t("lifecycle_list.time", lang): [
+                "" if e.time is None else f"{e.time:%Y-%m-%d %H:%M}" for e in events
+            ],
+            t("lifecycle_list.detail", lang): [event_detail(e, lang) for e in events],
+        }
+    )
+    return DisplayTable(table, {}, [e.stage for e in events])

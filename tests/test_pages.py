@@ -160,3 +160,44 @@ def test_demo_badge_only_for_demo_data(tiny: Path, monkeypatch: pytest.MonkeyPat
     st.cache_resource.clear()
     at = _app(tiny, monkeypatch, period="2026-10").run()
     assert any("演示数据" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_closed_loop_page_league_equals_the_registry(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    at = _app(tiny, monkeypatch, period="2026-10", lang=lang)
+    at.run()
+    at.switch_page("pages/closed_loop.py").run()
+    assert not at.exception
+    assert at.title[0].value == t("loop.title", lang)  # type: ignore[arg-type]
+    tables = {tuple(df.value.columns): df.value for df in at.dataframe}
+    rank = t("common.rank", lang)  # type: ignore[arg-type]
+    community = t("common.unit_community", lang)  # type: ignore[arg-type]
+    rate = t("metric.resolution_rate.label", lang)  # type: ignore[arg-type]
+    streak = t("loop.streak", lang)  # type: ignore[arg-type]
+    league = next(df for columns, df in tables.items() if streak in columns)
+    dataset = load_dataset(tiny)
+    registry = compute(
+        dataset.issues, dataset.units, "community", parse_period("2026-10"), dataset.as_of, dataset.settings
+    )
+    expected = {
+        row["community_name"]: format_metric(row["resolution_rate"], METRICS["resolution_rate"], lang)  # type: ignore[arg-type]
+        for row in registry.iter_rows(named=True)
+        if not row["outside"]
+    }
+    assert (
+        dict(zip(league[community], league[rate], strict=True))
+        == expected
+        == {"东湖社区": "75.0%", "西岭社区": "50.0%"}
+    )
+    assert list(league[rank]) == ["1", "2"]
+    # 40 × 50% + 20 × 50% + 30 × 100% + 10 × (1 − 0%) = 70 for 西岭社区.
+    assert list(league[t("loop.score", lang)]) == ["66.7", "70.0"]  # type: ignore[arg-type]
+    # Both communities are small samples: the red and black lists stay empty and say why.
+    assert any(t("loop.red_black_note", lang, n=20, left=2) in c.value for c in at.caption)  # type: ignore[arg-type]
+    # The departments tab: 住建 took the one dispatched issue, on time.
+    department = next(df for columns, df in tables.items() if t("loop.dispatched", lang) in columns)  # type: ignore[arg-type]
+    assert list(department[t("metric.on_time_rate.label", lang)]) == ["100.0%"]  # type: ignore[arg-type]
+    # The shortfall of the worst community (西岭社区: 1 of 2 finished, target 90%: 0.8 short).
+    assert t("loop.shortfall", lang, unit="西岭社区", gap="0.8") in at.warning[0].value  # type: ignore[arg-type]

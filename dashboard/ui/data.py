@@ -12,7 +12,7 @@ import folium
 import polars as pl
 import streamlit as st
 
-from dashboard import maps, overview
+from dashboard import closed_loop, maps, overview
 from dashboard.i18n import Lang
 from dashboard.loading import Dataset, load_dataset
 from dashboard.metrics import METRICS, compute
@@ -101,3 +101,23 @@ def grid_map(data: Dataset, selection: Selection, metric_key: str, lang: Lang) -
         lang,
         focus=selection.community_codes,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _loop_league(_data: Dataset, key: tuple[object, ...], _selection: Selection, by: str) -> pl.DataFrame:
+    return closed_loop.league(_data, _selection, by)  # type: ignore[arg-type]
+
+
+def loop_league(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
+    """The closed-loop league of the selected period (cached per selection)."""
+    return _loop_league(data, (*_key(data, selection), version(data.root)), selection, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _loop_series(_data: Dataset, key: tuple[object, ...], _selection: Selection, by: str) -> pl.DataFrame:
+    return closed_loop.monthly_series(_data, _selection, by, months=24)  # type: ignore[arg-type]
+
+
+def loop_series(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
+    """24 months of every metric per unit, ending with the selected period (cached)."""
+    return _loop_series(data, (*_key(data, selection), version(data.root)), selection, by)

@@ -32,7 +32,11 @@ from tests.browser.test_offline_map import cjk_renders_as_glyphs
 from tests.builders import TINY_GRIDS, tiny_root, write_grids
 from tests.conftest import REPO
 
-PAGES = {"overview": ("/", "overview.title"), "grid_map": ("/grid_map", "map.title")}
+PAGES = {
+    "overview": ("/", "overview.title"),
+    "grid_map": ("/grid_map", "map.title"),
+    "closed_loop": ("/closed_loop", "loop.title"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +63,10 @@ def test_every_page_renders_offline(
         assert wait_for_leaflet_paths(frame, grids) == grids
         legend = frame.locator(".grid-legend").inner_text()
         assert t("metric.resolution_rate.label", lang) in legend  # type: ignore[arg-type]
-    else:
+    elif name == "overview":
         assert page.get_by_test_id("stMetric").count() == 6
+    else:
+        assert page.get_by_role("tab").count() == 6
     screenshot(page, f"{name}_{lang}")
     assert network_log.page_errors == []
 
@@ -157,3 +163,31 @@ def test_clicking_a_community_in_the_league_opens_it_on_the_map(page: Page, demo
     )
     assert name == best.get_column("community_name")[0]
     assert name in page.get_by_test_id("stMultiSelect").inner_text()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_closed_loop_tabs_and_an_issue_timeline(
+    page: Page, demo_url: str, network_log: NetworkLog, lang: str
+) -> None:
+    open_app(page, demo_url, f"/closed_loop?period=2026-10&lang={lang}")
+    tabs = page.get_by_role("tab")
+    names = ["league", "flow", "behind", "departments", "workers", "score"]
+    for index, name in enumerate(names):
+        tabs.nth(index).click()
+        wait_for_app(page)
+        # Every tab draws its charts or tables (no empty tab).
+        panel = page.get_by_role("tabpanel").first  # hidden panels are not in the accessibility tree
+        assert panel.get_by_test_id("stDataFrame").count() + panel.locator(".js-plotly-plot").count() > 0
+        screenshot(page, f"closed_loop_{name}_{lang}")
+    tabs.nth(2).click()
+    wait_for_app(page)
+    table = page.get_by_role("tabpanel").first.get_by_test_id("stDataFrame").first
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    title = t("lifecycle_list.timeline", lang, issue="")  # type: ignore[arg-type]
+    expect(page.get_by_text(title.strip(), exact=False).first).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    screenshot(page, f"closed_loop_timeline_{lang}")
+    assert network_log.page_errors == []
