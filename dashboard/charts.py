@@ -156,18 +156,18 @@ def small_multiples_chart(
     )
     values = [v for v in series.get_column(spec.key).to_list() if v is not None]
     floor = max(0.0, min([*values, settings.amber_floor]) - 0.03)
+    traces, rows_at, cols_at, shapes = [], [], [], []
+    line = {"color": settings.colors["red"], "dash": "dash", "width": 1}
     for index, unit in enumerate(units.get_column(code).to_list()):
-        row, col = index // columns + 1, index % columns + 1
         data = series.filter(pl.col(code) == unit).sort("period")
         rates = data.get_column(spec.key).to_list()
-        colors = [settings.colors[grade(v, spec, settings)] for v in rates]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=data.get_column("period").to_list(),
                 y=rates,
                 mode="lines+markers",
                 line={"color": "#8a8a8a", "width": 1.5},
-                marker={"color": colors, "size": 6},
+                marker={"color": [settings.colors[grade(v, spec, settings)] for v in rates], "size": 6},
                 showlegend=False,
                 customdata=list(
                     zip(data.get_column(spec.num_column), data.get_column(spec.den_column), strict=True)
@@ -176,16 +176,26 @@ def small_multiples_chart(
                 + spec.label(lang)
                 + ": %{y:.1%}<br>%{customdata[0]} / %{customdata[1]}"
                 "<extra>" + titles[index] + "</extra>",
-            ),
-            row=row,
-            col=col,
+            )
         )
-        fig.add_hline(
-            y=settings.target,
-            line={"color": settings.colors["red"], "dash": "dash", "width": 1},
-            row=row,
-            col=col,
+        rows_at.append(index // columns + 1)
+        cols_at.append(index % columns + 1)
+        # The target line, one shape per small chart (add_hline per subplot is slow).
+        axis = "" if index == 0 else str(index + 1)
+        shapes.append(
+            {
+                "type": "line",
+                "xref": f"x{axis} domain",
+                "yref": f"y{axis}",
+                "x0": 0,
+                "x1": 1,
+                "y0": settings.target,
+                "y1": settings.target,
+                "line": line,
+            }
         )
+    fig.add_traces(traces, rows=rows_at, cols=cols_at)
+    fig.update_layout(shapes=shapes)
     fig.update_yaxes(tickformat=".0%", range=[floor, 1.01], gridcolor="#eee", nticks=3)
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font={"size": 14})

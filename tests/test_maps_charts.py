@@ -149,3 +149,16 @@ def test_league_table_ranks_and_outside_row(dataset: Dataset) -> None:
         (None, None, "red"),
     ]
     assert league.filter(pl.col("outside")).get_column("issue_count").to_list() == [1]
+
+
+def test_small_multiples_one_chart_per_unit_with_target_line(dataset: Dataset) -> None:
+    from dashboard import closed_loop
+
+    series = closed_loop.monthly_series(dataset, Selection(period=OCTOBER), "community", months=3)
+    fig = charts.small_multiples_chart(series, "community_code", "community_name", dataset.settings, "zh")
+    assert [a.text for a in fig.layout.annotations] == ["东湖社区", "西岭社区"]
+    assert [shape.y0 for shape in fig.layout.shapes] == [0.9, 0.9]
+    east = fig.data[0]
+    assert list(east.x) == ["2026-08", "2026-09", "2026-10"]
+    assert list(east.y) == [None, 1.0, 0.75]
+    assert list(east.marker.color) == ["#bdbdbd", Settings().colors["green"], Settings().colors["red"]]

@@ -148,3 +148,24 @@ def test_load_street_demo() -> None:
         load_dataset(Path(REPO))
         times.append(time.perf_counter() - started)
     _record("load_street_demo_s", statistics.median(times), "s")
+
+
+@pytest.mark.usefixtures("_fresh_caches")
+def test_closed_loop_page_server_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full run of the closed-loop page (all tabs are computed) for a month not seen before."""
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(REPO))
+    warm = AppTest.from_file(str(REPO / "app.py"), default_timeout=120).run()
+    warm.switch_page("pages/closed_loop.py").run()
+    times = []
+    for month in ("2026-10", "2026-09", "2026-08", "2026-07", "2026-06"):
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        at.query_params["period"] = month
+        at.run()
+        at.switch_page("pages/closed_loop.py")
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+        assert not at.exception
+    median = statistics.median(times)
+    _record("closed_loop_page_server_s", median, "s")
+    assert median < 1.0
