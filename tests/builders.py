@@ -246,3 +246,41 @@ def tiny_root(root: Path) -> Path:
     write_grids(root)
     write_issues_csv(root)
     return root
+
+
+def month_issues(grid: str, month: str, finished: int, open_: int, start: int) -> list[dict[str, str]]:
+    rows = []
+    for i in range(finished + open_):
+        done = i < finished
+        rows.append(
+            {
+                "issue_id": f"m{start + i}",
+                "reported_at": f"{month}-0{1 + i % 9} 09:00:00",
+                "category": "环境卫生",
+                "grid_code": grid,
+                "status": "closed" if done else "accepted",
+                "accepted_at": f"{month}-0{1 + i % 9} 10:00:00",
+                "resolved_at": f"{month}-0{1 + i % 9} 15:00:00" if done else "",
+                "due_at": f"{month}-0{1 + i % 9} 23:00:00",
+                "resolved_level": "grid" if done else "",
+            }
+        )
+    return rows
+
+
+def three_months_root(root: Path) -> Path:
+    """C1 (G1) at 95%, 95%, 95%; C2 (G3) at 80%, 95%, 100%, 20 issues a month each, August to October 2026."""
+    write_grids(root)
+    plan = [
+        (G1, "2026-08", 19, 1),
+        (G1, "2026-09", 19, 1),
+        (G1, "2026-10", 19, 1),
+        (G3, "2026-08", 16, 4),
+        (G3, "2026-09", 19, 1),
+        (G3, "2026-10", 20, 0),
+    ]
+    issues: list[dict[str, str]] = []
+    for grid, month, done, open_ in plan:
+        issues += month_issues(grid, month, done, open_, len(issues))
+    write_issues_csv(root, issues)
+    return root

@@ -11,7 +11,7 @@ from dashboard import closed_loop
 from dashboard.loading import Dataset, load_dataset
 from dashboard.periods import parse_period
 from dashboard.selection import Selection
-from tests.builders import C1, C2, G1, G2, G3, TINY_GRIDS, write_grids, write_issues_csv
+from tests.builders import C1, C2, G1, G2, TINY_GRIDS, three_months_root, write_grids, write_issues_csv
 
 OCTOBER = parse_period("2026-10")
 
@@ -21,43 +21,10 @@ def tiny_dataset(tiny: Path) -> Dataset:
     return load_dataset(tiny)
 
 
-def _month_issues(grid: str, month: str, finished: int, open_: int, start: int) -> list[dict[str, str]]:
-    rows = []
-    for i in range(finished + open_):
-        done = i < finished
-        rows.append(
-            {
-                "issue_id": f"m{start + i}",
-                "reported_at": f"{month}-0{1 + i % 9} 09:00:00",
-                "category": "环境卫生",
-                "grid_code": grid,
-                "status": "closed" if done else "accepted",
-                "accepted_at": f"{month}-0{1 + i % 9} 10:00:00",
-                "resolved_at": f"{month}-0{1 + i % 9} 15:00:00" if done else "",
-                "due_at": f"{month}-0{1 + i % 9} 23:00:00",
-                "resolved_level": "grid" if done else "",
-            }
-        )
-    return rows
-
-
 @pytest.fixture
 def three_months(tmp_path: Path) -> Dataset:
     """C1 (G1) at 95%, 95%, 95%; C2 (G3) at 80%, 95%, 100% from August to October 2026."""
-    write_grids(tmp_path)
-    plan = [
-        (G1, "2026-08", 19, 1),
-        (G1, "2026-09", 19, 1),
-        (G1, "2026-10", 19, 1),
-        (G3, "2026-08", 16, 4),
-        (G3, "2026-09", 19, 1),
-        (G3, "2026-10", 20, 0),
-    ]
-    issues: list[dict[str, str]] = []
-    for grid, month, done, open_ in plan:
-        issues += _month_issues(grid, month, done, open_, len(issues))
-    write_issues_csv(tmp_path, issues)
-    return load_dataset(tmp_path)
+    return load_dataset(three_months_root(tmp_path))
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from dashboard.i18n import t
 from dashboard.loading import load_dataset
 from dashboard.metrics import METRICS, compute
 from dashboard.periods import parse_period
-from tests.builders import C1, TINY_ISSUES, write_issues_csv
+from tests.builders import C1, TINY_ISSUES, three_months_root, write_issues_csv
 from tests.conftest import REPO
 
 LANGS = ("zh", "en")
@@ -201,3 +201,27 @@ def test_closed_loop_page_league_equals_the_registry(
     assert list(department[t("metric.on_time_rate.label", lang)]) == ["100.0%"]  # type: ignore[arg-type]
     # The shortfall of the worst community (西岭社区: 1 of 2 finished, target 90%: 0.8 short).
     assert t("loop.shortfall", lang, unit="西岭社区", gap="0.8") in at.warning[0].value  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_closed_loop_red_black_and_streaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    root = three_months_root(tmp_path / "three")
+    at = _app(root, monkeypatch, period="2026-10", lang=lang)
+    at.run()
+    at.switch_page("pages/closed_loop.py").run()
+    assert not at.exception
+    community = t("common.unit_community", lang)  # type: ignore[arg-type]
+    streak = t("loop.streak", lang)  # type: ignore[arg-type]
+    frames = [df.value for df in at.dataframe]
+    league = next(df for df in frames if streak in df.columns)
+    assert dict(zip(league[community], league[streak], strict=True)) == {
+        "西岭社区": t("loop.streak_months", lang, n=2),  # type: ignore[arg-type]
+        "东湖社区": t("loop.streak_months", lang, n=3),  # type: ignore[arg-type]
+    }
+    assert list(league[t("loop.rank_change", lang)]) == ["–", "↓1"]  # type: ignore[arg-type]
+    # Red list: both (20 issues each, no small samples); the black list takes what is left: nothing.
+    red, black = frames[0], frames[1]
+    assert list(red[community]) == ["西岭社区", "东湖社区"]
+    assert list(black[community]) == []
