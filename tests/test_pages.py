@@ -6,7 +6,6 @@ so a page that drifts from the metric definitions fails here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,8 @@ LANGS = ("zh", "en")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def _fresh_caches(fresh_caches: None) -> None:
+    """Every page test starts with empty caches."""
 
 
 def _app(root: Path, monkeypatch: pytest.MonkeyPatch, **query: str) -> AppTest:

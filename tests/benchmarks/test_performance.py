@@ -14,11 +14,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from playwright.sync_api import Browser
 from streamlit.testing.v1 import AppTest
 
@@ -40,15 +38,6 @@ def _record(name: str, value: float, unit: str) -> None:
     results[name] = {"median": round(value, 3), "unit": unit}
     RESULTS.write_text(json.dumps(results, indent=2))
     print(f"\n{name}: {value:.3f} {unit}")
-
-
-@pytest.fixture
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def test_cold_start_to_first_full_overview(browser: Browser) -> None:
@@ -91,7 +80,7 @@ def test_cold_start_to_first_full_overview(browser: Browser) -> None:
     assert median < 5.0
 
 
-@pytest.mark.usefixtures("_fresh_caches")
+@pytest.mark.usefixtures("fresh_caches")
 def test_filter_change_server_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """A full run of the overview for a month not seen before, with the data already loaded."""
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(REPO))
@@ -150,7 +139,7 @@ def test_load_street_demo() -> None:
     _record("load_street_demo_s", statistics.median(times), "s")
 
 
-@pytest.mark.usefixtures("_fresh_caches")
+@pytest.mark.usefixtures("fresh_caches")
 def test_closed_loop_page_server_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """A full run of the closed-loop page (all tabs are computed) for a month not seen before."""
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(REPO))
