@@ -434,21 +434,29 @@ def locate_issues(issues: pl.DataFrame, grids: gpd.GeoDataFrame) -> pl.DataFrame
     todo = issues.filter(pl.col("located_by_point"))
     if todo.is_empty():
         return issues
-    points = shapely.points(todo.get_column("lon").to_numpy(), todo.get_column("lat").to_numpy())
-    tree = shapely.STRtree(grids.geometry.values)
-    point_index, grid_index = tree.query(points, predicate="intersects")
-    codes = np.full(len(points), None, dtype=object)
-    # A point on a shared edge touches two grids: keep the first grid in file order.
-    order = np.lexsort((grid_index, point_index))
-    first = np.unique(point_index[order], return_index=True)[1]
-    grid_codes = grids["grid_code"].to_numpy()
-    codes[point_index[order][first]] = grid_codes[grid_index[order][first]]
-    found = todo.select(ROW).with_columns(pl.Series("_found", codes.tolist(), dtype=pl.String))
+    codes = grid_at(grids, todo.get_column("lon").to_numpy(), todo.get_column("lat").to_numpy())
+    found = todo.select(ROW).with_columns(pl.Series("_found", codes, dtype=pl.String))
     return (
         issues.join(found, on=ROW, how="left")
         .with_columns(pl.coalesce("grid_code", "_found").alias("grid_code"))
         .drop("_found")
     )
+
+
+def grid_at(grids: gpd.GeoDataFrame, lons: Any, lats: Any) -> list[str | None]:
+    """The grid code at each point (lon, lat arrays), ``None`` where a point is in no grid.
+
+    A point on a shared edge touches two grids: the first grid in file order wins.
+    """
+    points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    tree = shapely.STRtree(grids.geometry.values)
+    point_index, grid_index = tree.query(points, predicate="intersects")
+    codes = np.full(len(points), None, dtype=object)
+    order = np.lexsort((grid_index, point_index))
+    first = np.unique(point_index[order], return_index=True)[1]
+    grid_codes = grids["grid_code"].to_numpy()
+    codes[point_index[order][first]] = grid_codes[grid_index[order][first]]
+    return list(codes)
 
 
 def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Settings) -> pl.DataFrame:

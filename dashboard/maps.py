@@ -20,11 +20,12 @@ import numpy as np
 import polars as pl
 import shapely
 from branca.element import Element, MacroElement
+from folium.plugins import HeatMap
 from jinja2 import Template
 
-from dashboard.coords import convert_geometry
+from dashboard.coords import convert, convert_geometry
 from dashboard.formatting import format_count, format_metric
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, label, t
 from dashboard.map_assets import offline_map
 from dashboard.metrics import METRICS, Metric, grade
 from dashboard.settings import Settings
@@ -254,9 +255,27 @@ def grid_map(
     shown = _simplify(
         _shift_for_tiles(joined[["grid_code", "fill", "tip", "pop", "community_code", "geometry"]], settings)
     )
-    outlines = _simplify(_shift_for_tiles(communities, settings))
-    street_lines = _simplify(_shift_for_tiles(streets, settings))
+    m = _base_map(settings, height)
+    folium.GeoJson(
+        shown.to_json(drop_id=True),
+        name=t("map.layer_grids", lang),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#555",
+            "weight": 0.8,
+            "fillOpacity": 0.75,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000", "fillOpacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        popup=folium.GeoJsonPopup(fields=["pop"], labels=False, max_width=360),
+    ).add_to(m)
+    _context(m, joined, communities, streets, settings, lang, focus)
+    m.add_child(Legend(spec.label(lang), legend))
+    return m
 
+
+def _base_map(settings: Settings, height: int) -> folium.Map:
+    """An offline map: no tiles unless a tile server is configured, a metric scale, tooltip styles."""
     tiles = settings.tiles
     m = offline_map(
         tiles=tiles.url if tiles.enabled else None,
@@ -271,25 +290,29 @@ def grid_map(
         zoom_snap=0.25,
         height=height,
     )
-    folium.GeoJson(
-        shown.to_json(drop_id=True),
-        name=t("map.layer_grids", lang),
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "color": "#555",
-            "weight": 0.8,
-            "fillOpacity": 0.75,
-        },
-        highlight_function=lambda f: {"weight": 3, "color": "#000", "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        popup=folium.GeoJsonPopup(fields=["pop"], labels=False, max_width=360),
-    ).add_to(m)
+    m.add_child(MetricScale())
+    m.get_root().header.add_child(Element(TOOLTIP_CSS))  # type: ignore[attr-defined]
+    return m
+
+
+def _context(
+    m: folium.Map,
+    grids: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    settings: Settings,
+    lang: Lang,
+    focus: Sequence[str],
+) -> None:
+    """Community and street outlines, name labels, the layer control, and the view fitted to the focus."""
+    outlines = _simplify(_shift_for_tiles(communities, settings))
+    street_lines = _simplify(_shift_for_tiles(streets, settings))
     _outline(outlines, "community_code", t("map.layer_communities", lang), "#1d3557", 2.5).add_to(m)
     _outline(street_lines, "street_code", t("map.layer_street", lang), "#c8102e", 4).add_to(m)
 
     labels = folium.FeatureGroup(name=t("map.layer_labels", lang))
     if focus:
-        chosen = joined[joined["community_code"].isin(list(focus))]
+        chosen = grids[grids["community_code"].isin(list(focus))]
         for row in _shift_for_tiles(chosen, settings).itertuples(index=False):
             point = row.geometry.representative_point()
             # A grid named after its community ("<community>1-1") is labelled "1-1": the community is labelled once.
@@ -304,16 +327,103 @@ def grid_map(
         folium.Marker([point.y, point.x], icon=label, interactive=False).add_to(labels)
     labels.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    m.add_child(Legend(spec.label(lang), legend))
-    m.add_child(MetricScale())
-    m.get_root().header.add_child(Element(TOOLTIP_CSS))  # type: ignore[attr-defined]
 
     bounds_frame = outlines[outlines["community_code"].isin(list(focus))] if focus else street_lines
     if bounds_frame.empty:
         bounds_frame = street_lines
     minx, miny, maxx, maxy = bounds_frame.total_bounds
     m.add_child(FitBounds([[miny, minx], [maxy, maxx]]))
+
+
+def heat_map(
+    payload: Sequence[Sequence[float]],
+    grids: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    settings: Settings,
+    lang: Lang,
+    focus: Sequence[str] = (),
+    height: int = 640,
+) -> folium.Map:
+    """Complaint density: a heat layer of server-side cell counts ([lat, lon, weight 0-1]) over the boundaries.
+
+    Only the aggregated cells travel to the browser, never the raw points.
+    """
+    m = _base_map(settings, height)
+    points = [list(p) for p in payload]
+    if settings.tiles.enabled and settings.tiles.crs == "gcj02" and points:
+        lon, lat = convert([p[1] for p in points], [p[0] for p in points], "wgs84", "gcj02")
+        points = [[float(y), float(x), p[2]] for x, y, p in zip(lon, lat, points, strict=True)]
+    _grid_lines(m, grids, settings, lang)
+    heat = HeatMap(  # type: ignore[no-untyped-call]
+        points, name=t("heatmap.layer_heat", lang), radius=18, blur=14, min_opacity=0.25, max_zoom=16
+    )
+    heat.add_to(m)
+    _context(m, grids, communities, streets, settings, lang, focus)
+    m.add_child(
+        Legend(
+            t("heatmap.legend_title", lang),
+            [
+                LegendEntry("#2b83ba", t("heatmap.legend_low", lang)),
+                LegendEntry("#fdae61", t("heatmap.legend_mid", lang)),
+                LegendEntry("#d7191c", t("heatmap.legend_high", lang)),
+            ],
+        )
+    )
     return m
+
+
+def points_map(
+    points: pl.DataFrame,
+    grids: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    settings: Settings,
+    lang: Lang,
+    focus: Sequence[str] = (),
+    height: int = 640,
+) -> folium.Map:
+    """Each issue as a dot (for small selections): category and time on hover, no personal data."""
+    m = _base_map(settings, height)
+    _grid_lines(m, grids, settings, lang)
+    layer = folium.FeatureGroup(name=t("heatmap.layer_points", lang))
+    rows = points.select("lat", "lon", "category", "reported_at", "status").drop_nulls(["lat", "lon"])
+    lons, lats = rows.get_column("lon").to_list(), rows.get_column("lat").to_list()
+    if settings.tiles.enabled and settings.tiles.crs == "gcj02" and lons:
+        shifted_lon, shifted_lat = convert(lons, lats, "wgs84", "gcj02")
+        lons, lats = shifted_lon.tolist(), shifted_lat.tolist()
+    for lat, lon, category, reported, status in zip(
+        lats,
+        lons,
+        rows.get_column("category"),
+        rows.get_column("reported_at"),
+        rows.get_column("status"),
+        strict=True,
+    ):
+        tip = _table_html(
+            [
+                (t("heatmap.reported", lang), f"{reported:%Y-%m-%d %H:%M}"),
+                (t("heatmap.status", lang), label("status", status, lang)),
+            ],
+            label("category", category, lang),
+        )
+        folium.CircleMarker(
+            [lat, lon], radius=4, weight=1, color="#b2182b", fill=True, fill_opacity=0.7, tooltip=tip
+        ).add_to(layer)
+    layer.add_to(m)
+    _context(m, grids, communities, streets, settings, lang, focus)
+    return m
+
+
+def _grid_lines(m: folium.Map, grids: gpd.GeoDataFrame, settings: Settings, lang: Lang) -> None:
+    """Grid boundaries as thin context lines under a heat or point layer."""
+    lines = _simplify(_shift_for_tiles(grids[["grid_code", "geometry"]], settings))
+    folium.GeoJson(
+        lines.to_json(drop_id=True),
+        name=t("map.layer_grids", lang),
+        style_function=lambda f: {"fill": False, "color": "#777", "weight": 0.6},
+        interactive=False,
+    ).add_to(m)
 
 
 def _num(value: Any) -> float | None:

@@ -109,3 +109,24 @@ def default_month(as_of: datetime) -> Period:
     if as_of >= current.end - timedelta(hours=1):
         return current
     return current.previous()
+
+
+def steps(period: Period, step: str) -> list[Period]:
+    """``period`` cut into calendar months or Monday-based weeks (the first and last clipped to it).
+
+    >>> [p.key() for p in steps(parse_period("2026-10"), "week")][:2]
+    ['2026-10-01..2026-10-04', '2026-10-05..2026-10-11']
+    """
+    if step not in ("month", "week"):
+        raise ValueError(f"step must be 'month' or 'week', got {step!r}")
+    parts: list[Period] = []
+    start = period.start
+    while start < period.end:
+        if step == "month":
+            end = _add_months(datetime(start.year, start.month, 1), 1)
+        else:
+            end = datetime.combine(start.date(), datetime.min.time()) + timedelta(days=7 - start.weekday())
+        end = min(end, period.end)
+        parts.append(Period(start, end))
+        start = end
+    return parts

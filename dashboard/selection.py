@@ -12,6 +12,7 @@ from datetime import datetime
 
 import polars as pl
 
+from dashboard import schema
 from dashboard.i18n import Lang, as_lang
 from dashboard.loading import Dataset
 from dashboard.periods import Period, default_month, month, parse_period
@@ -74,3 +75,54 @@ def selection_from_query(query: Mapping[str, str], dataset: Dataset) -> Selectio
     known = set(dataset.units.get_column("community_code").to_list())
     codes = tuple(c for c in (query.get("community") or "").split(",") if c in known)
     return Selection(period=period, community_codes=codes, lang=as_lang(query.get("lang")))
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    """Which issues a heat map, trend or case list looks at: categories, sources, statuses (empty = all).
+
+    Kept in the URL as ``?category=a,b&source=hotline&status=...`` next to the period.
+    """
+
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def apply(self, issues: pl.DataFrame) -> pl.DataFrame:
+        for column, values in (
+            ("category", self.categories),
+            ("source", self.sources),
+            ("status", self.statuses),
+        ):
+            if values:
+                issues = issues.filter(pl.col(column).is_in(list(values)))
+        return issues
+
+    def to_query(self) -> dict[str, str | None]:
+        return {
+            "category": ",".join(self.categories) or None,
+            "source": ",".join(self.sources) or None,
+            "status": ",".join(self.statuses) or None,
+        }
+
+
+def filter_options(dataset: Dataset) -> dict[str, list[str]]:
+    """The values each filter can take in this data: categories by frequency, the contract's enums."""
+    categories = (
+        dataset.issues.group_by("category").len().sort(["len", "category"], descending=[True, False])
+    ).get_column("category")
+    return {
+        "category": [c for c in categories.to_list() if c is not None],
+        "source": list(schema.SOURCES),
+        "status": list(schema.STATUSES),
+    }
+
+
+def issue_filter_from_query(query: Mapping[str, str], options: Mapping[str, list[str]]) -> IssueFilter:
+    """Read the filter from URL parameters, keeping only values that exist."""
+
+    def values(key: str) -> tuple[str, ...]:
+        allowed = set(options[key])
+        return tuple(v for v in (query.get(key) or "").split(",") if v in allowed)
+
+    return IssueFilter(values("category"), values("source"), values("status"))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import streamlit as st
 
 from dashboard.formatting import format_count
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, label, t
 from dashboard.metrics import METRIC_KEYS, METRICS
 from dashboard.overview import Kpi
+from dashboard.selection import IssueFilter, filter_options, issue_filter_from_query
 from dashboard.settings import Settings
 from dashboard.tables import DisplayTable
-from dashboard.ui.frame import PENDING_COMMUNITIES, set_query
+from dashboard.ui.frame import PENDING_COMMUNITIES, Context, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
 
@@ -101,3 +103,28 @@ def go_to_community(code: str, page: str) -> None:
     """Show one community on another page (applied by the frame before its filter widget is drawn)."""
     st.session_state[PENDING_COMMUNITIES] = [code]
     st.switch_page(page)
+
+
+def issue_filter(ctx: Context) -> IssueFilter:
+    """Category, source and status pickers (empty = all), kept in the URL."""
+    lang = ctx.lang
+    options = filter_options(ctx.dataset)
+    wanted = issue_filter_from_query(st.query_params.to_dict(), options)
+    current = {"category": wanted.categories, "source": wanted.sources, "status": wanted.statuses}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for column, (key, values) in zip(st.columns([2, 1, 1]), options.items(), strict=True):
+        state_key = f"filter_{key}"
+        if state_key not in st.session_state:
+            st.session_state[state_key] = list(current[key])
+        picked = column.multiselect(
+            t(f"filters.{key}", lang),
+            values,
+            key=state_key,
+            format_func=partial(label, key, lang=lang),
+            placeholder=t("filters.all", lang),
+        )
+        chosen[key] = tuple(picked)
+    result = IssueFilter(chosen["category"], chosen["source"], chosen["status"])
+    for key, value in result.to_query().items():
+        set_query(key, value)
+    return result
