@@ -35,6 +35,15 @@ navigation = st.navigation(
             icon=":material/published_with_changes:",
             url_path="closed_loop",
         ),
+        st.Page(
+            "pages/heatmap.py",
+            title=t("nav.heatmap", lang),
+            icon=":material/local_fire_department:",
+            url_path="heatmap",
+        ),
+        st.Page(
+            "pages/trends.py", title=t("nav.trends", lang), icon=":material/trending_up:", url_path="trends"
+        ),
     ]
 )
 context = frame.start(lang)

@@ -356,7 +356,14 @@ def heat_map(
         points = [[float(y), float(x), p[2]] for x, y, p in zip(lon, lat, points, strict=True)]
     _grid_lines(m, grids, settings, lang)
     heat = HeatMap(  # type: ignore[no-untyped-call]
-        points, name=t("heatmap.layer_heat", lang), radius=18, blur=14, min_opacity=0.25, max_zoom=16
+        points,
+        name=t("heatmap.layer_heat", lang),
+        radius=18,
+        blur=14,
+        min_opacity=0.25,
+        max_zoom=16,
+        # The same three colours as the legend.
+        gradient={0.25: "#2b83ba", 0.6: "#fdae61", 0.9: "#d7191c"},
     )
     heat.add_to(m)
     _context(m, grids, communities, streets, settings, lang, focus)

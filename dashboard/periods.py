@@ -130,3 +130,14 @@ def steps(period: Period, step: str) -> list[Period]:
         parts.append(Period(start, end))
         start = end
     return parts
+
+
+def bucket_period(start: datetime, freq: str) -> Period:
+    """The day, Monday-based week or calendar month that starts at ``start`` (a chart's bucket)."""
+    if freq == "day":
+        return Period(start, start + timedelta(days=1))
+    if freq == "week":
+        return Period(start, start + timedelta(days=7))
+    if freq == "month":
+        return month(start)
+    raise ValueError(f"freq must be day, week or month, got {freq!r}")

@@ -16,6 +16,7 @@ from dashboard import closed_loop, maps, overview
 from dashboard.i18n import Lang
 from dashboard.loading import Dataset, load_dataset
 from dashboard.metrics import METRICS, compute
+from dashboard.periods import Period
 from dashboard.selection import Selection
 
 WATCHED = ("geo", "data", "dashboard.toml")
@@ -90,10 +91,29 @@ def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFr
     )
 
 
-def grid_map(data: Dataset, selection: Selection, metric_key: str, lang: Lang) -> folium.Map:
+def grid_map(
+    data: Dataset,
+    selection: Selection,
+    metric_key: str,
+    lang: Lang,
+    issues: pl.DataFrame | None = None,
+    period: Period | None = None,
+) -> folium.Map:
+    """The grid choropleth; with ``issues``/``period``, of those issues (e.g. one category, one week)."""
+    if issues is None and period is None:
+        values = grid_values(data, selection)
+    else:
+        values = compute(
+            data.issues if issues is None else issues,
+            data.units,
+            "grid",
+            period or selection.period,
+            data.as_of,
+            data.settings,
+        ).filter(~pl.col("outside"))
     return maps.grid_map(
         data.grids,
-        grid_values(data, selection),
+        values,
         METRICS[metric_key],
         data.communities,
         data.streets,
@@ -101,6 +121,20 @@ def grid_map(data: Dataset, selection: Selection, metric_key: str, lang: Lang) -
         lang,
         focus=selection.community_codes,
     )
+
+
+def area_km2(data: Dataset, selection: Selection) -> float:
+    """The area on screen: the chosen communities, else the whole data (for the heat cell size)."""
+    key = (str(data.root), selection.community_codes, version(data.root))
+    return _area(data, key, selection.community_codes)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _area(_data: Dataset, key: tuple[object, ...], codes: tuple[str, ...]) -> float:
+    frame = _data.communities
+    if codes:
+        frame = frame[frame["community_code"].isin(list(codes))]
+    return float(frame.to_crs(frame.estimate_utm_crs()).area.sum() / 1e6)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+import polars as pl
 import streamlit as st
 
+from dashboard import export
 from dashboard.formatting import format_count
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import METRIC_KEYS, METRICS
@@ -128,3 +130,36 @@ def issue_filter(ctx: Context) -> IssueFilter:
     for key, value in result.to_query().items():
         set_query(key, value)
     return result
+
+
+def case_list(issues: pl.DataFrame, ctx: Context, key: str, rows: int = 12) -> None:
+    """The cases behind a number: a table and CSV / Excel downloads.
+
+    Resident names and phones are masked unless the user ticks the full-data box (and the
+    data is not demo data, where nothing personal is ever shown).
+    """
+    lang = ctx.lang
+    allow_full = not ctx.dataset.is_demo
+    full = allow_full and st.checkbox(
+        t("export.full_data", lang), key=f"{key}_full", help=t("export.full_data_warning", lang)
+    )
+    frame = export.case_list(issues, lang, full=full)
+    st.dataframe(
+        frame.to_pandas(), hide_index=True, width="stretch", height=min(max(frame.height, 1), rows) * 35 + 38
+    )
+    left, right, _ = st.columns([1, 1, 4])
+    period = ctx.selection.period.key()
+    left.download_button(
+        t("export.download_csv", lang),
+        data=export.to_csv_bytes(frame),
+        file_name=export.export_filename("issues", period, "csv"),
+        mime="text/csv",
+        key=f"{key}_csv",
+    )
+    right.download_button(
+        t("export.download_excel", lang),
+        data=export.to_excel_bytes(frame, sheet="issues"),
+        file_name=export.export_filename("issues", period, "xlsx"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+    )

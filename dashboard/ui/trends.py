@@ -1,0 +1,171 @@
+"""The trends page's sections (streamlit glue; numbers from dashboard.trends)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+import polars as pl
+import streamlit as st
+
+from dashboard import trend_charts, trends
+from dashboard.i18n import t
+from dashboard.metrics import METRICS, in_period
+from dashboard.periods import Period, bucket_period, date_range, trailing_months
+from dashboard.selection import IssueFilter
+from dashboard.ui import widgets
+from dashboard.ui.frame import Context, period_label, set_query
+
+FREQS = ("day", "week", "month")
+GROUPS = ("none", "category", "source", "community_name")
+WINDOWS = {"day": 28, "week": 12, "month": 12}
+# Splitting by category tests 14 series at once: a stricter spike threshold keeps chance flags out.
+Z_TOTAL, Z_SPLIT = 3.0, 4.0
+CHART = {"displayModeBar": False}
+
+
+@dataclass(frozen=True)
+class Controls:
+    freq: str
+    by: str | None
+    metric: str
+
+
+def _radio(label: str, options: tuple[str, ...], key: str, default: str, fmt: object, column: object) -> str:
+    if key not in st.session_state:
+        wanted = st.query_params.get(key)
+        st.session_state[key] = wanted if wanted in options else default
+    value = str(column.radio(label, options, key=key, horizontal=True, format_func=fmt))  # type: ignore[attr-defined]
+    set_query(key, value)
+    return value
+
+
+def controls(ctx: Context) -> Controls:
+    lang = ctx.lang
+    left, middle, right = st.columns([2, 3, 2])
+    freq = _radio(
+        t("trends.freq", lang), FREQS, "trend_freq", "day", lambda f: t(f"trends.freq_{f}", lang), left
+    )
+    by = _radio(t("trends.by", lang), GROUPS, "trend_by", "none", lambda g: t(f"trends.by_{g}", lang), middle)
+    if "trend_metric" not in st.session_state:
+        wanted = st.query_params.get("trend_metric")
+        st.session_state["trend_metric"] = wanted if wanted in trends.SERIES_METRICS else "issue_count"
+    metric = str(
+        right.selectbox(
+            t("trends.metric", lang),
+            trends.SERIES_METRICS,
+            key="trend_metric",
+            format_func=lambda k: METRICS[k].label(lang),
+        )
+    )
+    set_query("trend_metric", metric)
+    return Controls(freq, None if by == "none" else by, metric)
+
+
+def window(ctx: Context) -> Period:
+    """The trend's span: the chosen range, or the 12 months ending with the chosen month."""
+    period = ctx.selection.period
+    if not period.is_month:
+        return period
+    months = trailing_months(period, 12)
+    return date_range(months[0].first_day, months[-1].last_day)
+
+
+def hot_topic(ctx: Context, issues: pl.DataFrame) -> None:
+    """The month's topic (the category that rose most), with the rule in the help."""
+    lang, dataset = ctx.lang, ctx.dataset
+    hot = trends.hot_topic(issues, ctx.selection.period, dataset.as_of, dataset.settings)
+    text = trend_charts.hot_topic_text(hot, lang)
+    if hot is None:
+        st.info(text)
+    else:
+        st.warning(f"**{trend_charts.hot_topic_title(hot, lang)}**  \n{text}", icon=":material/campaign:")
+    st.caption(t("trends.hot_help", lang, min_count=10))
+
+
+def trend(ctx: Context, issues: pl.DataFrame, choice: Controls) -> pl.DataFrame | None:
+    """The metric over time with its moving average and spikes; a click on a point lists its issues."""
+    lang, dataset = ctx.lang, ctx.dataset
+    span = window(ctx)
+    frame = trends.series(
+        issues,
+        span.start,
+        span.end,
+        cast("trends.Freq", choice.freq),
+        dataset.as_of,
+        dataset.settings,
+        by=choice.by,
+        metric=choice.metric,
+    )
+    flagged = None
+    if choice.metric == "issue_count":
+        z = Z_TOTAL if choice.by is None else Z_SPLIT
+        flagged = trends.anomalies(frame, z=z, window=WINDOWS[choice.freq])
+    st.markdown(f"#### {t('trends.trend_title', lang, metric=METRICS[choice.metric].label(lang))}")
+    figure = trend_charts.trend_chart(frame, lang, choice.metric, anomalies=flagged, by=choice.by)
+    event = st.plotly_chart(
+        figure, width="stretch", config=CHART, on_select="rerun", selection_mode="points", key="trend_chart"
+    )
+    notes = [t("trends.ma_note", lang)]
+    if flagged is not None:
+        notes.append(
+            t(
+                "trends.anomaly_note",
+                lang,
+                window=WINDOWS[choice.freq],
+                z=f"{Z_TOTAL if choice.by is None else Z_SPLIT:g}",
+            )
+        )
+    st.caption(" ".join(notes))
+    points = list(getattr(getattr(event, "selection", None), "points", []) or [])
+    if not points:
+        return None
+    bucket = points[0].get("x")
+    if bucket is None:
+        return None
+    part = bucket_period(datetime.fromisoformat(str(bucket)), choice.freq)
+    st.session_state["trend_place"] = period_label(part, lang)
+    return in_period(issues.filter(pl.col("status") != "invalid"), part)
+
+
+def patterns(ctx: Context, issues: pl.DataFrame, choice: Controls) -> None:
+    """Year on year, the weekday × hour table, seasonality and the top categories."""
+    lang, dataset, period = ctx.lang, ctx.dataset, ctx.selection.period
+    left, right = st.columns(2)
+    with left:
+        yoy = trends.year_on_year(issues, period, dataset.as_of, dataset.settings, by=choice.by)
+        st.markdown(f"#### {t('trends.yoy_title', lang, period=period_label(period, lang))}")
+        st.plotly_chart(trend_charts.yoy_chart(yoy, lang, by=choice.by), width="stretch", config=CHART)
+    with right:
+        st.markdown(f"#### {t('trends.top_title', lang, period=period_label(period, lang))}")
+        hot = trends.hot_topic(issues, period, dataset.as_of, dataset.settings)
+        top = trends.top_categories(issues, period)
+        st.plotly_chart(trend_charts.top_categories_chart(top, lang, hot), width="stretch", config=CHART)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"#### {t('trends.heat_title', lang)}")
+        st.plotly_chart(
+            trend_charts.weekday_hour_chart(trends.weekday_hour(issues, period), lang),
+            width="stretch",
+            config=CHART,
+        )
+    with right:
+        st.markdown(f"#### {t('trends.seasonality_title', lang)}")
+        season = trends.seasonality(issues, dataset.as_of, dataset.settings, by=choice.by)
+        st.plotly_chart(
+            trend_charts.seasonality_chart(season, lang, by=choice.by), width="stretch", config=CHART
+        )
+
+
+def cases(ctx: Context, found: pl.DataFrame | None) -> None:
+    lang = ctx.lang
+    if found is None:
+        st.caption(t("trends.click_hint", lang))
+        return
+    st.markdown(f"#### {t('heatmap.cases', lang, place=st.session_state.get('trend_place', ''))}")
+    widgets.case_list(found, ctx, key="trend")
+
+
+def filtered(ctx: Context, issue_filter: IssueFilter) -> pl.DataFrame:
+    return issue_filter.apply(ctx.selection.issues(ctx.dataset))
