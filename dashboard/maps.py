@@ -116,7 +116,13 @@ class FitBounds(MacroElement):  # type: ignore[misc]
         (function (map, bounds) {
             var moved = false;
             map.on("dragstart", function () { moved = true; });
-            var fit = function () { if (!moved) { map.invalidateSize(); map.fitBounds(bounds, {padding: [12, 12]}); } };
+            var fit = function () {
+                var box = map.getContainer();
+                // A frame being hidden or rebuilt has no size: fitting then gives NaN coordinates.
+                if (moved || box.clientWidth === 0 || box.clientHeight === 0) { return; }
+                map.invalidateSize();
+                map.fitBounds(bounds, {padding: [12, 12]});
+            };
             fit();
             if (window.ResizeObserver) { new ResizeObserver(fit).observe(map.getContainer()); }
         })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});

@@ -13,11 +13,20 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.formatting import format_metric
-from dashboard.i18n import t
+from dashboard.i18n import label, t
 from dashboard.loading import load_dataset
 from dashboard.metrics import METRICS, compute
 from dashboard.periods import parse_period
-from tests.builders import C1, TINY_ISSUES, three_months_root, write_issues_csv
+from tests.builders import (
+    C1,
+    G1,
+    G3,
+    TINY_ISSUES,
+    month_issues,
+    three_months_root,
+    write_grids,
+    write_issues_csv,
+)
 from tests.conftest import REPO
 
 LANGS = ("zh", "en")
@@ -220,3 +229,52 @@ def test_closed_loop_red_black_and_streaks(
     red, black = frames[0], frames[1]
     assert list(red[community]) == ["西岭社区", "东湖社区"]
     assert list(black[community]) == []
+
+
+def _page(root: Path, monkeypatch: pytest.MonkeyPatch, page: str, **query: str) -> AppTest:
+    at = _app(root, monkeypatch, **query)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_heatmap_page_counts_and_hot_spots(tiny: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    at = _page(tiny, monkeypatch, "pages/heatmap.py", period="2026-10", lang=lang)
+    assert at.title[0].value == t("heatmap.title", lang)  # type: ignore[arg-type]
+    # October: 8 issues that count (i05 is invalid); only i08 and i09 carry coordinates, in 2 cells.
+    summary = t("heatmap.summary", lang, period="PERIOD", n="8", located="2", cells="2").split("PERIOD")[1]  # type: ignore[arg-type]
+    assert any(summary in c.value for c in at.caption)
+    top = next(df.value for df in at.dataframe if t("metric.issues_per_1000.label", lang) in df.value.columns)  # type: ignore[arg-type]
+    grid = t("common.unit_grid", lang)  # type: ignore[arg-type]
+    count = t("metric.issue_count.label", lang)  # type: ignore[arg-type]
+    assert dict(zip(top[grid], top[count], strict=True)) == {"一网格": "4", "三网格": "2", "二网格": "1"}
+    assert at.success[0].value == t("heatmap.no_emerging", lang)  # type: ignore[arg-type]
+
+
+def test_heatmap_filters_come_from_the_url(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(tiny, monkeypatch, "pages/heatmap.py", period="2026-10", category="环境卫生", source="app")
+    assert at.multiselect(key="filter_category").value == ["环境卫生"]
+    # Sanitation from the photo app in October: i08 only.
+    assert any("1 件诉求（有坐标 1 件），聚合为 1 个" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_trends_page_hot_topic_is_the_category_that_rose_most(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    write_grids(tmp_path)
+    issues = [
+        *[{**i, "category": "停车管理"} for i in month_issues(G1, "2026-09", 5, 0, 0)],
+        *[{**i, "category": "噪音扰民"} for i in month_issues(G1, "2026-09", 10, 0, 100)],
+        *[{**i, "category": "停车管理"} for i in month_issues(G1, "2026-10", 20, 0, 200)],
+        *[{**i, "category": "噪音扰民"} for i in month_issues(G3, "2026-10", 12, 0, 300)],
+    ]
+    write_issues_csv(tmp_path, issues)
+    at = _page(tmp_path, monkeypatch, "pages/trends.py", period="2026-10", lang=lang)
+    assert at.title[0].value == t("trends.title", lang)  # type: ignore[arg-type]
+    card = at.warning[0].value
+    assert label("category", "停车管理", lang) in card  # type: ignore[arg-type]
+    # 5 in September, 20 in October: +15 (+300.0%).
+    assert "20" in card and "5" in card and "15" in card and "+300.0%" in card

@@ -11,11 +11,12 @@ import json
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Frame, Page, expect
 
 from dashboard.formatting import format_metric
-from dashboard.i18n import t
+from dashboard.i18n import label, t
 from dashboard.loading import load_dataset
 from dashboard.metrics import METRICS, compute
 from dashboard.periods import parse_period
@@ -190,4 +191,84 @@ def test_closed_loop_tabs_and_an_issue_timeline(
     expect(page.get_by_text(title.strip(), exact=False).first).to_be_visible(timeout=30_000)
     wait_for_app(page)
     screenshot(page, f"closed_loop_timeline_{lang}")
+    assert network_log.page_errors == []
+
+
+def _painted_heat(frame: Frame) -> int:
+    return int(
+        frame.evaluate(
+            """() => {
+                const c = document.querySelector('canvas.leaflet-heatmap-layer');
+                if (!c) return -1;
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+                return n;
+            }"""
+        )
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_heatmap_draws_offline_and_the_toggles_switch_views(
+    page: Page, demo_url: str, network_log: NetworkLog, lang: str
+) -> None:
+    dataset = load_dataset(REPO)
+    october = parse_period("2026-10")
+    vending = dataset.issues.filter(
+        (pl.col("category") == "占道经营")
+        & (pl.col("status") != "invalid")
+        & (pl.col("reported_at") >= october.start)
+        & (pl.col("reported_at") < october.end)
+    ).height
+    open_app(page, demo_url, f"/heatmap?period=2026-10&lang={lang}&category=占道经营")
+    frame = folium_frame(page)
+    frame.wait_for_function("() => document.querySelector('canvas.leaflet-heatmap-layer') !== null")
+    page.wait_for_timeout(500)
+    assert _painted_heat(frame) > 500
+    screenshot(page, f"heatmap_heat_{lang}")
+
+    page.get_by_text(t("heatmap.mode_points", lang), exact=True).click()  # type: ignore[arg-type]
+    wait_for_app(page)
+    frame = folium_frame(page)
+    # One dot per street-vending issue of October; grid lines are not interactive.
+    assert wait_for_leaflet_paths(frame, vending) == vending
+    assert frame.locator("canvas.leaflet-heatmap-layer").count() == 0
+    screenshot(page, f"heatmap_points_{lang}")
+
+    page.get_by_text(t("heatmap.mode_grid", lang), exact=True).click()  # type: ignore[arg-type]
+    wait_for_app(page)
+    frame = folium_frame(page)
+    assert wait_for_leaflet_paths(frame, len(dataset.grids)) == len(dataset.grids)
+    assert "mode=grid" in page.url.replace("heat_mode", "mode")
+    assert network_log.page_errors == []
+
+
+def test_clicking_the_heat_map_lists_the_cases_without_personal_data(page: Page, demo_url: str) -> None:
+    open_app(page, demo_url, "/heatmap?period=2026-10&category=占道经营&heat_mode=points")
+    frame = folium_frame(page)
+    wait_for_leaflet_paths(frame, 1)
+    dot = frame.locator("path.leaflet-interactive").first.bounding_box()
+    assert dot is not None
+    page.mouse.click(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+    expect(page.get_by_role("button", name="下载 CSV")).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    table = page.get_by_test_id("stDataFrame").first
+    assert table.is_visible()
+    # Demo data: the full-data box is not even offered.
+    assert page.get_by_text("显示完整个人信息").count() == 0
+    screenshot(page, "heatmap_cases")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_trends_page_renders_its_charts(
+    page: Page, demo_url: str, network_log: NetworkLog, lang: str
+) -> None:
+    open_app(page, demo_url, f"/trends?period=2026-10&lang={lang}")
+    assert page.locator("h1").first.inner_text().strip() == t("trends.title", lang)  # type: ignore[arg-type]
+    assert page.locator(".js-plotly-plot").count() == 5
+    expect(
+        page.get_by_text(t("trends.hot_title", lang, category=label("category", "安全隐患", lang)))
+    ).to_be_visible()  # type: ignore[arg-type]
+    screenshot(page, f"trends_{lang}")
     assert network_log.page_errors == []
