@@ -12,8 +12,8 @@ Examples
 >>> import folium
 >>> m = offline_map(location=[39.91, 116.40], zoom_start=12)
 >>> _ = folium.GeoJson({"type": "FeatureCollection", "features": []}).add_to(m)
->>> "cdn.jsdelivr" in render_html(m)
-False
+>>> all(url.startswith("/app/static/") for url in linked_urls(render_html(m)))
+True
 """
 
 from __future__ import annotations
@@ -117,9 +117,10 @@ def local_url(url: str, base_url: str = STATIC_URL) -> str | None:
 
     URLs that are already local (no scheme, no ``//`` host) come back unchanged.
 
-    >>> local_url("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+    >>> import folium
+    >>> local_url(dict(folium.Map.default_js)["leaflet"])  # folium's own (CDN) URL for Leaflet
     '/app/static/leaflet/leaflet.js'
-    >>> local_url("https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css") is None
+    >>> local_url(dict(folium.Map.default_css)["glyphicons_css"]) is None  # not needed: dropped
     True
 
     Raises
