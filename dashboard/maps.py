@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,30 +60,38 @@ def _color_classes(
             LegendEntry(settings.colors["red"], f"< {amber} {t('common.grade_red', lang)}"),
         ]
     else:
-        palette = HIGHER_IS_BETTER_PALETTE if spec.higher_is_better else LOWER_IS_BETTER_PALETTE
-        present = np.array([v for v in values if v is not None], dtype=float)
-        if present.size == 0:
-            edges = np.array([0.0, 1.0])
-        else:
-            edges = np.unique(np.quantile(present, np.linspace(0, 1, len(palette) + 1)))
-        if edges.size < 2:
-            edges = np.array([edges[0], edges[0]])
-        bins = max(1, edges.size - 1)
-        colors = []
-        for v in values:
-            if v is None:
-                colors.append(NO_DATA)
-                continue
-            index = int(np.searchsorted(edges[1:-1], v, side="right")) if bins > 1 else 0
-            colors.append(palette[min(index, len(palette) - 1)])
-        legend = [
-            LegendEntry(
-                palette[min(i, len(palette) - 1)],
-                f"{format_metric(float(edges[i]), spec, lang)} – {format_metric(float(edges[i + 1]), spec, lang)}",
-            )
-            for i in range(bins)
-        ]
+        colors, legend = quantile_classes(
+            values, spec.higher_is_better, lambda v: format_metric(v, spec, lang)
+        )
     legend.append(LegendEntry(NO_DATA, t("common.grade_none", lang)))
+    return colors, legend
+
+
+def quantile_classes(
+    values: Sequence[float | None], higher_is_better: bool, fmt: Callable[[float], str]
+) -> tuple[list[str], list[LegendEntry]]:
+    """Five quantile classes on a sequential palette (blue when higher is better, orange-red when lower)."""
+    palette = HIGHER_IS_BETTER_PALETTE if higher_is_better else LOWER_IS_BETTER_PALETTE
+    present = np.array([v for v in values if v is not None], dtype=float)
+    edges = (
+        np.unique(np.quantile(present, np.linspace(0, 1, len(palette) + 1)))
+        if present.size
+        else np.array([0.0, 1.0])
+    )
+    if edges.size < 2:
+        edges = np.array([edges[0], edges[0]])
+    bins = max(1, edges.size - 1)
+    colors = []
+    for v in values:
+        if v is None:
+            colors.append(NO_DATA)
+            continue
+        index = int(np.searchsorted(edges[1:-1], v, side="right")) if bins > 1 else 0
+        colors.append(palette[min(index, len(palette) - 1)])
+    legend = [
+        LegendEntry(palette[min(i, len(palette) - 1)], f"{fmt(float(edges[i]))} – {fmt(float(edges[i + 1]))}")
+        for i in range(bins)
+    ]
     return colors, legend
 
 
@@ -443,3 +451,132 @@ def _num(value: Any) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)
+
+
+POINT_COLORS = {"party_service_center": "#c8102e", "red_station": "#e8590c", "convenience_station": "#1f4e9c"}
+CIRCLE_STYLES = {400: ("#1a9850", 0.18), 800: ("#1a9850", 0.10), 1200: ("#1a9850", 0.05)}
+
+
+def coverage_map(
+    grids: gpd.GeoDataFrame,
+    values: pl.DataFrame,
+    value_key: str,
+    value_label: str,
+    fmt: Callable[[float], str],
+    circles: gpd.GeoDataFrame,
+    uncovered: gpd.GeoDataFrame,
+    points: pl.DataFrame,
+    suggestion: tuple[float, float, str] | None,
+    communities: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    settings: Settings,
+    lang: Lang,
+    focus: Sequence[str] = (),
+    height: int = 640,
+) -> folium.Map:
+    """Grids coloured by a volunteer measure, service points with their walking circles, uncovered areas hatched red.
+
+    ``circles`` has a ``radius`` column (400/800/1200 m); ``suggestion`` is (lon, lat, tooltip)
+    of the suggested next service point.
+    """
+    joined = grids.merge(values.select("grid_code", value_key).to_pandas(), on="grid_code", how="left")
+    raw = [
+        None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in joined[value_key]
+    ]
+    colors, legend = quantile_classes(raw, True, fmt)
+    joined["fill"] = colors
+    joined["tip"] = [
+        _table_html(
+            [
+                (t("map.community", lang), str(row.community_name)),
+                (t("map.population", lang), format_count(row.population, lang)),
+                (value_label, "—" if v is None else fmt(v)),
+            ],
+            str(row.grid_name),
+        )
+        for row, v in zip(joined.itertuples(index=False), raw, strict=True)
+    ]
+    m = _base_map(settings, height)
+    shown = _simplify(_shift_for_tiles(joined[["grid_code", "fill", "tip", "geometry"]], settings))
+    folium.GeoJson(
+        shown.to_json(drop_id=True),
+        name=value_label,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#555",
+            "weight": 0.8,
+            "fillOpacity": 0.7,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+    ).add_to(m)
+    if not uncovered.empty:
+        folium.GeoJson(
+            _simplify(_shift_for_tiles(uncovered[["geometry"]], settings)).to_json(drop_id=True),
+            name=t("volunteer_map.uncovered", lang),
+            style_function=lambda f: {
+                "fillColor": "#d73027",
+                "fillOpacity": 0.35,
+                "color": "#d73027",
+                "weight": 0.5,
+            },
+            interactive=False,
+        ).add_to(m)
+    for radius in sorted(circles["radius"].unique(), reverse=True):
+        color, opacity = CIRCLE_STYLES.get(int(radius), ("#1a9850", 0.08))
+        ring = circles[circles["radius"] == radius]
+        folium.GeoJson(
+            _shift_for_tiles(ring[["geometry"]], settings).to_json(drop_id=True),
+            name=t(
+                "volunteer_map.circle",
+                lang,
+                minutes={400: 5, 800: 10, 1200: 15}.get(int(radius), "?"),
+                metres=int(radius),
+            ),
+            style_function=lambda f, c=color, o=opacity: {
+                "fillColor": c,
+                "fillOpacity": o,
+                "color": c,
+                "weight": 1,
+                "dashArray": "4 4",
+            },
+            interactive=False,
+        ).add_to(m)
+    layer = folium.FeatureGroup(name=t("volunteer_map.points", lang))
+    rows = points.select("name", "point_type", "lon", "lat").drop_nulls(["lon", "lat"])
+    lons, lats = rows.get_column("lon").to_list(), rows.get_column("lat").to_list()
+    if settings.tiles.enabled and settings.tiles.crs == "gcj02" and lons:
+        shifted_lon, shifted_lat = convert(lons, lats, "wgs84", "gcj02")
+        lons, lats = shifted_lon.tolist(), shifted_lat.tolist()
+    for name, kind, lon, lat in zip(
+        rows.get_column("name"), rows.get_column("point_type"), lons, lats, strict=True
+    ):
+        folium.CircleMarker(
+            [lat, lon],
+            radius=6,
+            color="#fff",
+            weight=1.5,
+            fill=True,
+            fill_color=POINT_COLORS.get(kind, "#555"),
+            fill_opacity=1,
+            tooltip=_table_html(
+                [(t("volunteer_map.point_type", lang), label("point_type", kind, lang))], str(name)
+            ),
+        ).add_to(layer)
+    layer.add_to(m)
+    if suggestion is not None:
+        lon, lat, text = suggestion
+        if settings.tiles.enabled and settings.tiles.crs == "gcj02":
+            x, y = convert([lon], [lat], "wgs84", "gcj02")
+            lon, lat = float(x[0]), float(y[0])
+        folium.Marker(
+            [lat, lon],
+            icon=folium.DivIcon(
+                html="<div style='font-size:28px;transform:translate(-50%,-90%)'>&#9733;</div>",
+                icon_size=(0, 0),
+            ),
+            tooltip=html.escape(text),
+        ).add_to(m)
+    _context(m, grids, communities, streets, settings, lang, focus)
+    m.add_child(Legend(value_label, legend))
+    return m
