@@ -44,6 +44,12 @@ navigation = st.navigation(
         st.Page(
             "pages/trends.py", title=t("nav.trends", lang), icon=":material/trending_up:", url_path="trends"
         ),
+        st.Page(
+            "pages/volunteers.py",
+            title=t("nav.volunteers", lang),
+            icon=":material/volunteer_activism:",
+            url_path="volunteers",
+        ),
     ]
 )
 context = frame.start(lang)

@@ -1,4 +1,5 @@
-"""Command-line interface: ``demo`` writes demo data, ``metrics`` prints the registry's numbers."""
+"""Command-line interface: ``demo`` writes demo data, ``metrics`` prints the registry's numbers,
+``coverage`` the volunteer metrics and service reach."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument("--format", choices=("json", "table"), default="json")
     metrics.add_argument("--as-of", default=None, help='as-of time T, e.g. "2026-11-20 00:00:00"')
     metrics.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
+    _add_coverage_parser(commands)
     docs = commands.add_parser("docs", help="rewrite the README's metric table from the registry")
     docs.add_argument("--readme", type=Path, default=Path("README.md"))
     return parser
@@ -121,6 +123,83 @@ def _metrics(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+# --- coverage: volunteer metrics and service-point reach per unit ---------------------
+
+
+def _add_coverage_parser(commands: Any) -> None:
+    coverage = commands.add_parser("coverage", help="print volunteer metrics and service reach per unit")
+    coverage.add_argument(
+        "--data", default=None, help="data root (default: $DASHBOARD_DATA_DIR or the repository)"
+    )
+    coverage.add_argument("--period", required=True, help="2026-10 or 2026-09-01..2026-10-31")
+    coverage.add_argument("--by", choices=("grid", "community", "street"), default="community")
+    coverage.add_argument("--format", choices=("json", "table"), default="json")
+    coverage.add_argument("--as-of", default=None, help='caps the period\'s end, e.g. "2026-11-20 00:00:00"')
+    coverage.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
+
+
+def coverage_records(
+    dataset: Dataset, by: Unit, period_text: str, as_of: datetime | None
+) -> list[dict[str, Any]]:
+    """One JSON-ready object per unit: its code and name, then the six volunteer metrics of DOMAIN.md §4."""
+    from dashboard.volunteers import CORE_KEYS, volunteer_metrics
+
+    if by == "all":
+        raise ValueError("coverage is computed per grid, community or street")
+    frame = volunteer_metrics(dataset, by, parse_period(period_text), as_of)
+    code, name = unit_columns(by)
+    records: list[dict[str, Any]] = []
+    for row in frame.iter_rows(named=True):
+        record: dict[str, Any] = {code: row[code], name: row[name]}
+        for key in CORE_KEYS:
+            value = row[key]
+            record[key] = None if isinstance(value, float) and math.isnan(value) else value
+        records.append(record)
+    return records
+
+
+def _coverage_table(records: list[dict[str, Any]], by: Unit, lang: Lang) -> str:
+    from dashboard.volunteers import CORE_KEYS, volunteer_metric
+
+    code, name = unit_columns(by)
+    rows = []
+    for record in records:
+        row = {t(f"common.unit_{by}", lang): record[name], "code": record[code] or ""}
+        for key in CORE_KEYS:
+            spec = volunteer_metric(key)
+            row[spec.label(lang)] = spec.format(record[key], lang)
+        rows.append(row)
+    with pl.Config(
+        tbl_rows=-1,
+        tbl_cols=-1,
+        tbl_width_chars=400,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        fmt_str_lengths=40,
+    ):
+        return str(pl.DataFrame(rows))
+
+
+def _coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        as_of = _parse_as_of(args.as_of) if args.as_of else None
+        parse_period(args.period)
+    except ValueError as exc:
+        return _fail(str(exc), err)
+    try:
+        dataset = load_dataset(resolve_root(args.data))
+    except DataError as exc:
+        report = "\n".join(p.bilingual() for p in exc.problems)
+        return _fail(f"{t('problem.title', 'zh')} / {t('problem.title', 'en')}\n{report}", err)
+    records = coverage_records(dataset, args.by, args.period, as_of)
+    if args.format == "json":
+        json.dump(records, out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+    else:
+        out.write(_coverage_table(records, args.by, as_lang(args.lang)) + "\n")
+    return 0
+
+
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
     from dashboard.demo import generate  # imported late: only this command needs it
 
@@ -141,4 +220,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         changed = update_readme(args.readme)
         out.write(f"{args.readme}: {'updated' if changed else 'already up to date'}\n")
         return 0
+    if args.command == "coverage":
+        return _coverage(args, out, err)
     return _metrics(args, out, err)

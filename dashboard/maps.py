@@ -95,6 +95,28 @@ def quantile_classes(
     return colors, legend
 
 
+SHARE_EDGES = (0.0, 0.5, 0.8, 0.95, 1.0)
+
+
+def share_classes(
+    values: Sequence[float | None], fmt: Callable[[float], str]
+) -> tuple[list[str], list[LegendEntry]]:
+    """Shares (0-1) in fixed classes: < 50%, 50-80%, 80-95%, >= 95%, on the higher-is-better palette."""
+    palette = HIGHER_IS_BETTER_PALETTE[1:]
+    colors = []
+    for v in values:
+        if v is None:
+            colors.append(NO_DATA)
+            continue
+        index = sum(1 for edge in SHARE_EDGES[1:-1] if v >= edge)
+        colors.append(palette[index])
+    legend = [
+        LegendEntry(palette[i], f"{fmt(SHARE_EDGES[i])} – {fmt(SHARE_EDGES[i + 1])}")
+        for i in range(len(SHARE_EDGES) - 1)
+    ]
+    return colors, legend
+
+
 class MetricScale(MacroElement):  # type: ignore[misc]
     """A scale bar in metres only (Leaflet's default also shows feet)."""
 
@@ -476,14 +498,18 @@ def coverage_map(
 ) -> folium.Map:
     """Grids coloured by a volunteer measure, service points with their walking circles, uncovered areas hatched red.
 
-    ``circles`` has a ``radius`` column (400/800/1200 m); ``suggestion`` is (lon, lat, tooltip)
+    ``circles`` has a ``radius_m`` column (400/800/1200 m); ``suggestion`` is (lon, lat, tooltip)
     of the suggested next service point.
     """
     joined = grids.merge(values.select("grid_code", value_key).to_pandas(), on="grid_code", how="left")
     raw = [
         None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in joined[value_key]
     ]
-    colors, legend = quantile_classes(raw, True, fmt)
+    if value_key.endswith("_share"):
+        # Shares pile up at 100%: fixed classes read better than quantiles.
+        colors, legend = share_classes(raw, fmt)
+    else:
+        colors, legend = quantile_classes(raw, True, fmt)
     joined["fill"] = colors
     joined["tip"] = [
         _table_html(
@@ -522,9 +548,9 @@ def coverage_map(
             },
             interactive=False,
         ).add_to(m)
-    for radius in sorted(circles["radius"].unique(), reverse=True):
+    for radius in sorted(circles["radius_m"].unique(), reverse=True):
         color, opacity = CIRCLE_STYLES.get(int(radius), ("#1a9850", 0.08))
-        ring = circles[circles["radius"] == radius]
+        ring = circles[circles["radius_m"] == radius]
         folium.GeoJson(
             _shift_for_tiles(ring[["geometry"]], settings).to_json(drop_id=True),
             name=t(

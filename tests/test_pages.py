@@ -278,3 +278,35 @@ def test_trends_page_hot_topic_is_the_category_that_rose_most(
     assert label("category", "停车管理", lang) in card  # type: ignore[arg-type]
     # 5 in September, 20 in October: +15 (+300.0%).
     assert "20" in card and "5" in card and "15" in card and "+300.0%" in card
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_volunteer_page_headline_numbers(tiny: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    data = tiny / "data"
+    (data / "volunteers.csv").write_text(
+        "volunteer_id,grid_code,registered_at,is_party_member,name,phone,team\n"
+        f"v1,{G1},2025-01-01,true,张三,13800000001,东湖先锋队\n"
+        f"v2,{G1},2025-06-01,false,李四,13800000002,东湖先锋队\n"
+        f"v3,{G3},2026-11-05,false,王五,13800000003,西岭互助队\n",
+        encoding="utf-8",
+    )
+    (data / "service_records.csv").write_text(
+        "record_id,volunteer_id,served_at,hours,service_type,beneficiaries\n"
+        "r1,v1,2026-10-10 09:00:00,3,elderly_care,2\n"
+        "r2,v1,2026-09-10 09:00:00,2,environment,0\n",
+        encoding="utf-8",
+    )
+    (data / "service_points.csv").write_text(
+        "point_id,name,point_type,lon,lat\np1,东湖驿站,red_station,120.005,30.005\n", encoding="utf-8"
+    )
+    at = _page(tiny, monkeypatch, "pages/volunteers.py", period="2026-10", lang=lang)
+    cards = {m.label: m.value for m in at.metric}
+    # v3 registered in November: not counted for October; v1 served in the 90 days: active.
+    assert cards[t("metric.volunteer_count.label", lang)] == "2"  # type: ignore[arg-type]
+    assert cards[t("metric.active_volunteer_count.label", lang)] == "1"  # type: ignore[arg-type]
+    assert cards[t("metric.party_member_share.label", lang)] == "50.0%"  # type: ignore[arg-type]
+    assert cards[t("metric.service_hours.label", lang)] == f"3 {t('common.hours', lang)}"  # type: ignore[arg-type]
+    # Nobody's name or phone shows on the page (teams only).
+    text = " ".join(str(df.value.to_dict()) for df in at.dataframe) + " ".join(m.value for m in at.markdown)
+    assert "张三" not in text and "13800000001" not in text
+    assert "东湖先锋队" in text

@@ -7,12 +7,13 @@ per selection, so switching pages or filters back and forth costs nothing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import folium
 import polars as pl
 import streamlit as st
 
-from dashboard import closed_loop, maps, overview
+from dashboard import closed_loop, maps, overview, volunteers
 from dashboard.i18n import Lang
 from dashboard.loading import Dataset, load_dataset
 from dashboard.metrics import METRICS, compute
@@ -155,3 +156,38 @@ def _loop_series(_data: Dataset, key: tuple[object, ...], _selection: Selection,
 def loop_series(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
     """24 months of every metric per unit, ending with the selected period (cached)."""
     return _loop_series(data, (*_key(data, selection), version(data.root)), selection, by)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _coverage_layers(_data: Dataset, key: tuple[object, ...]) -> tuple[object, object, object]:
+    points = _data.service_points
+    if points is None:
+        points = pl.DataFrame(
+            schema={
+                "point_id": pl.String,
+                "name": pl.String,
+                "point_type": pl.String,
+                "lon": pl.Float64,
+                "lat": pl.Float64,
+            }
+        )
+    return (
+        volunteers.circles(points),
+        volunteers.uncovered(_data.grids, points),
+        volunteers.suggest_site(_data.grids, points),
+    )
+
+
+def coverage_layers(data: Dataset) -> tuple[Any, Any, Any]:
+    """Walking circles, uncovered areas and the suggested site (they depend on the data only: cached)."""
+    return _coverage_layers(data, (str(data.root), version(data.root)))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _volunteer_metrics(_data: Dataset, key: tuple[object, ...], by: str, _period: Period) -> pl.DataFrame:
+    return volunteers.volunteer_metrics(_data, by, _period)  # type: ignore[arg-type]
+
+
+def volunteer_metrics(data: Dataset, by: str, period: Period) -> pl.DataFrame:
+    """Volunteer metrics per unit for a period (cached)."""
+    return _volunteer_metrics(data, (str(data.root), period.key(), version(data.root)), by, period)

@@ -37,6 +37,7 @@ PAGES = {
     "overview": ("/", "overview.title"),
     "grid_map": ("/grid_map", "map.title"),
     "closed_loop": ("/closed_loop", "loop.title"),
+    "volunteers": ("/volunteers", "volunteer_map.title"),
 }
 
 
@@ -57,6 +58,12 @@ def test_every_page_renders_offline(
     assert cjk_renders_as_glyphs(page.main_frame, "网格", "h1")
     if lang == "zh":
         assert page.get_by_text("演示数据").first.is_visible()
+    if name == "volunteers":
+        frame = folium_frame(page)
+        # The grids (interactive) and one marker per service point; circles are drawn but not interactive.
+        points = load_dataset(REPO).service_points
+        assert points is not None
+        assert wait_for_leaflet_paths(frame, len(load_dataset(REPO).grids) + points.height) >= points.height
     if name == "grid_map":
         frame = folium_frame(page)
         grids = len(load_dataset(REPO).grids)
@@ -64,7 +71,7 @@ def test_every_page_renders_offline(
         assert wait_for_leaflet_paths(frame, grids) == grids
         legend = frame.locator(".grid-legend").inner_text()
         assert t("metric.resolution_rate.label", lang) in legend  # type: ignore[arg-type]
-    elif name == "overview":
+    elif name in ("overview", "volunteers"):
         assert page.get_by_test_id("stMetric").count() == 6
     else:
         assert page.get_by_role("tab").count() == 6
