@@ -301,3 +301,15 @@ def team_table(frame: pl.DataFrame, lang: Lang) -> DisplayTable:
         }
     )
     return DisplayTable(table, {}, frame.get_column("team").to_list())
+
+
+def volunteer_unit_table(frame: pl.DataFrame, by: str, keys: Sequence[str], lang: Lang) -> DisplayTable:
+    """Volunteer metrics per community (or grid), formatted by the volunteer registry."""
+    from dashboard.volunteers import volunteer_metric  # volunteers imports loading: keep tables light
+
+    code, name = unit_columns(by)  # type: ignore[arg-type]
+    table = pd.DataFrame({t(f"common.unit_{by}", lang): frame.get_column(name).to_list()})
+    for key in keys:
+        spec = volunteer_metric(key)
+        table[spec.label(lang)] = [spec.format(v, lang) for v in frame.get_column(key).to_list()]
+    return DisplayTable(table, {}, frame.get_column(code).to_list())

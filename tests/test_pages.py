@@ -310,3 +310,14 @@ def test_volunteer_page_headline_numbers(tiny: Path, monkeypatch: pytest.MonkeyP
     text = " ".join(str(df.value.to_dict()) for df in at.dataframe) + " ".join(m.value for m in at.markdown)
     assert "张三" not in text and "13800000001" not in text
     assert "东湖先锋队" in text
+    by_community = next(
+        df.value for df in at.dataframe if t("common.unit_community", lang) in df.value.columns
+    )  # type: ignore[arg-type]
+    counts = dict(
+        zip(
+            by_community[t("common.unit_community", lang)],
+            by_community[t("metric.volunteer_count.label", lang)],
+            strict=True,
+        )
+    )  # type: ignore[arg-type]
+    assert counts == {"东湖社区": "2", "西岭社区": "0"}

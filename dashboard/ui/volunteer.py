@@ -104,6 +104,29 @@ def coverage_map(ctx: Context) -> None:
     )
 
 
+UNIT_KEYS = (
+    "volunteer_count",
+    "volunteers_per_1000",
+    "active_volunteer_count",
+    "active_per_1000",
+    "party_member_share",
+    "service_hours",
+    "people_served",
+    "service_point_coverage_share",
+)
+
+
+def by_community(ctx: Context) -> None:
+    """Every community's volunteers, service and reach (its grids when communities are chosen)."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    by = "grid" if selection.community_codes else "community"
+    frame = data.volunteer_metrics(dataset, by, selection.period)
+    if selection.community_codes:
+        frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))
+    st.markdown(f"#### {t('volunteer_map.by_unit', lang, unit=t(f'common.unit_{by}', lang))}")
+    widgets.show_table(tables.volunteer_unit_table(frame, by, UNIT_KEYS, lang), dataset.settings, rows=12)
+
+
 def gaps(ctx: Context) -> None:
     """Demand against supply: the quadrant chart and the grids with many issues and little service."""
     lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection

@@ -64,6 +64,8 @@ def test_every_page_renders_offline(
         points = load_dataset(REPO).service_points
         assert points is not None
         assert wait_for_leaflet_paths(frame, len(load_dataset(REPO).grids) + points.height) >= points.height
+        # 400/800/1,200 m circles: three per service point, drawn as (non-interactive) paths.
+        assert frame.locator("path").count() >= len(load_dataset(REPO).grids) + 4 * points.height
     if name == "grid_map":
         frame = folium_frame(page)
         grids = len(load_dataset(REPO).grids)
