@@ -495,32 +495,42 @@ def coverage_map(
     lang: Lang,
     focus: Sequence[str] = (),
     height: int = 640,
+    categories: dict[str, tuple[str, str]] | None = None,
 ) -> folium.Map:
     """Grids coloured by a volunteer measure, service points with their walking circles, uncovered areas hatched red.
 
     ``circles`` has a ``radius_m`` column (400/800/1200 m); ``suggestion`` is (lon, lat, tooltip)
-    of the suggested next service point.
+    of the suggested next service point. With ``categories`` (value → (colour, label)) the
+    value column holds class names instead of numbers (the demand/supply quadrants).
     """
     joined = grids.merge(values.select("grid_code", value_key).to_pandas(), on="grid_code", how="left")
-    raw = [
-        None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in joined[value_key]
-    ]
-    if value_key.endswith("_share"):
-        # Shares pile up at 100%: fixed classes read better than quantiles.
-        colors, legend = share_classes(raw, fmt)
+    if categories is not None:
+        # A bivariate (categorical) map: each grid in its class, e.g. demand against supply.
+        keys = [v if isinstance(v, str) else None for v in joined[value_key]]
+        colors = [categories[k][0] if k in categories else NO_DATA for k in keys]
+        legend = [LegendEntry(color, text) for color, text in categories.values()]
+        texts = [categories[k][1] if k in categories else "—" for k in keys]
     else:
-        colors, legend = quantile_classes(raw, True, fmt)
+        raw = [
+            None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+            for v in joined[value_key]
+        ]
+        # Shares pile up at 100%: fixed classes read better than quantiles.
+        colors, legend = (
+            share_classes(raw, fmt) if value_key.endswith("_share") else quantile_classes(raw, True, fmt)
+        )
+        texts = ["—" if v is None else fmt(v) for v in raw]
     joined["fill"] = colors
     joined["tip"] = [
         _table_html(
             [
                 (t("map.community", lang), str(row.community_name)),
                 (t("map.population", lang), format_count(row.population, lang)),
-                (value_label, "—" if v is None else fmt(v)),
+                (value_label, text),
             ],
             str(row.grid_name),
         )
-        for row, v in zip(joined.itertuples(index=False), raw, strict=True)
+        for row, text in zip(joined.itertuples(index=False), texts, strict=True)
     ]
     m = _base_map(settings, height)
     shown = _simplify(_shift_for_tiles(joined[["grid_code", "fill", "tip", "geometry"]], settings))

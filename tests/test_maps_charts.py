@@ -162,3 +162,51 @@ def test_small_multiples_one_chart_per_unit_with_target_line(dataset: Dataset) -
     assert list(east.x) == ["2026-08", "2026-09", "2026-10"]
     assert list(east.y) == [None, 1.0, 0.75]
     assert list(east.marker.color) == ["#bdbdbd", Settings().colors["green"], Settings().colors["red"]]
+
+
+def test_coverage_map_bivariate_classes_and_circles(dataset: Dataset) -> None:
+    import geopandas as gpd
+
+    from dashboard import volunteers
+
+    points = pl.DataFrame(
+        {
+            "point_id": ["p1"],
+            "name": ["驿站"],
+            "point_type": ["red_station"],
+            "lon": [120.005],
+            "lat": [30.005],
+        }
+    )
+    values = pl.DataFrame(
+        {
+            "grid_code": [G1, G2, G3, G4],
+            "quadrant": ["high_demand_low_supply", "low_demand_high_supply", None, None],
+        }
+    )
+    categories = {
+        "high_demand_low_supply": ("#d73027", "many issues"),
+        "low_demand_high_supply": ("#1a9850", "few issues"),
+    }
+    m = maps.coverage_map(
+        dataset.grids,
+        values,
+        "quadrant",
+        "Quadrant",
+        str,
+        volunteers.circles(points),
+        gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
+        points,
+        (120.025, 30.01, "<b>site</b>"),
+        dataset.communities,
+        dataset.streets,
+        dataset.settings,
+        "en",
+        categories=categories,
+    )
+    page = render_html(m)
+    fills = {code: f["properties"]["fill"] for code, f in _grid_features(page).items()}
+    assert fills == {G1: "#d73027", G2: "#1a9850", G3: maps.NO_DATA, G4: maps.NO_DATA}
+    assert "many issues" in page and "few issues" in page
+    assert "&lt;b&gt;site&lt;/b&gt;" in page  # the suggestion's tooltip is escaped
+    assert page.count("dashArray") >= 3  # the 400, 800 and 1,200 m circles

@@ -16,6 +16,7 @@ MAP_VALUES = {
     "active_per_1000": "volunteer_map.value_active",
     "volunteers_per_1000": "volunteer_map.value_volunteers",
     "service_point_coverage_share": "volunteer_map.value_coverage",
+    "quadrant": "volunteer.quadrant",
 }
 CHART = {"displayModeBar": False}
 
@@ -59,6 +60,12 @@ def coverage_map(ctx: Context) -> None:
     )
     set_query("vol_value", value)
     grids_frame = data.volunteer_metrics(dataset, "grid", selection.period)
+    categories = None
+    if value == "quadrant":
+        grids_frame = volunteers.gap_table(dataset, selection.period)
+        categories = {
+            q: (c, volunteers.quadrant_label(q, lang)) for q, c in volunteer_charts.QUADRANT_COLORS.items()
+        }
     circles, uncovered, site = data.coverage_layers(dataset)
     points = (
         dataset.service_points
@@ -67,7 +74,7 @@ def coverage_map(ctx: Context) -> None:
             schema={"name": pl.String, "point_type": pl.String, "lon": pl.Float64, "lat": pl.Float64}
         )
     )
-    spec = volunteers.volunteer_metric(value)
+    spec = volunteers.volunteer_metric("service_point_coverage_share" if value == "quadrant" else value)
     suggestion = None
     if site is not None:
         text = t(
@@ -95,6 +102,7 @@ def coverage_map(ctx: Context) -> None:
         dataset.settings,
         lang,
         focus=selection.community_codes,
+        categories=categories,
     )
     st_folium(m, height=620, use_container_width=True, returned_objects=[], key=f"vol-map-{lang}-{value}")
     st.caption(
