@@ -1,5 +1,5 @@
 """Command-line interface: ``demo`` writes demo data, ``metrics`` prints the registry's numbers,
-``coverage`` the volunteer metrics and service reach."""
+``coverage`` the volunteer metrics and service reach, ``docs`` rewrites the README's metric table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,11 +18,62 @@ import polars as pl
 from dashboard.formatting import format_metric
 from dashboard.i18n import LANGS, Lang, as_lang, t
 from dashboard.loading import Dataset, load_dataset, resolve_root
-from dashboard.metrics import METRIC_KEYS, REGISTRY, Unit, compute, unit_columns
-from dashboard.periods import parse_period
+from dashboard.metrics import METRIC_KEYS, METRICS, Unit, compute, unit_columns
+from dashboard.periods import Period, parse_period
 from dashboard.problems import DataError
 
 SCALES = ("street", "district", "city")
+
+
+@dataclass(frozen=True)
+class UnitCommand:
+    """A command that prints one object per unit (``metrics``, ``coverage``): what it computes and shows."""
+
+    help: str
+    as_of_help: str
+    compute: Callable[[Dataset, Unit, Period, datetime | None], pl.DataFrame]
+    metric_keys: Callable[[], Sequence[str]]
+    format: Callable[[str, object, Lang], str]
+
+
+def _issue_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime | None) -> pl.DataFrame:
+    return compute(dataset.issues, dataset.units, by, period, as_of or dataset.as_of, dataset.settings)
+
+
+def _volunteer_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime | None) -> pl.DataFrame:
+    from dashboard.volunteers import volunteer_metrics  # geometry-heavy: only this command needs it
+
+    return volunteer_metrics(dataset, by, period, as_of)  # type: ignore[arg-type]
+
+
+def _volunteer_keys() -> Sequence[str]:
+    from dashboard.volunteers import CORE_KEYS
+
+    return CORE_KEYS
+
+
+def _volunteer_format(key: str, value: object, lang: Lang) -> str:
+    from dashboard.volunteers import volunteer_metric
+
+    return volunteer_metric(key).format(value, lang)  # type: ignore[arg-type]
+
+
+COMMANDS: dict[str, UnitCommand] = {
+    "metrics": UnitCommand(
+        help="print every registry metric per unit for a period",
+        as_of_help='as-of time T, e.g. "2026-11-20 00:00:00"',
+        compute=_issue_metrics,
+        metric_keys=lambda: METRIC_KEYS,
+        format=lambda key, value, lang: format_metric(value, METRICS[key], lang),  # type: ignore[arg-type]
+    ),
+    "coverage": UnitCommand(
+        help="print volunteer metrics and service reach per unit",
+        as_of_help='caps the period\'s end, e.g. "2026-11-20 00:00:00"',
+        compute=_volunteer_metrics,
+        metric_keys=_volunteer_keys,
+        format=_volunteer_format,
+    ),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,16 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=SCALES, default="street")
     demo.add_argument("--seed", type=int, default=42)
 
-    metrics = commands.add_parser("metrics", help="print every registry metric per unit for a period")
-    metrics.add_argument(
-        "--data", default=None, help="data root (default: $DASHBOARD_DATA_DIR or the repository)"
-    )
-    metrics.add_argument("--period", required=True, help="2026-10 or 2026-09-01..2026-10-31")
-    metrics.add_argument("--by", choices=("grid", "community", "street"), default="community")
-    metrics.add_argument("--format", choices=("json", "table"), default="json")
-    metrics.add_argument("--as-of", default=None, help='as-of time T, e.g. "2026-11-20 00:00:00"')
-    metrics.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
-    _add_coverage_parser(commands)
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(name, help=command.help)
+        sub.add_argument(
+            "--data", default=None, help="data root (default: $DASHBOARD_DATA_DIR or the repository)"
+        )
+        sub.add_argument("--period", required=True, help="2026-10 or 2026-09-01..2026-10-31")
+        sub.add_argument("--by", choices=("grid", "community", "street"), default="community")
+        sub.add_argument("--format", choices=("json", "table"), default="json")
+        sub.add_argument("--as-of", default=None, help=command.as_of_help)
+        sub.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
+
     docs = commands.add_parser("docs", help="rewrite the README's metric table from the registry")
     docs.add_argument("--readme", type=Path, default=Path("README.md"))
     return parser
@@ -62,35 +115,41 @@ def _parse_as_of(text: str) -> datetime:
     raise ValueError(f"--as-of must look like 2026-11-20 00:00:00, got {text!r}")
 
 
+def unit_records(
+    command: UnitCommand, dataset: Dataset, by: Unit, period_text: str, as_of: datetime | None
+) -> list[dict[str, Any]]:
+    """One JSON-ready object per unit: its code and name (contract column names), then the command's keys.
+
+    For ``metrics``, issues outside every grid are one extra object whose code is null.
+    """
+    frame = command.compute(dataset, by, parse_period(period_text), as_of)
+    code, name = unit_columns(by)
+    records: list[dict[str, Any]] = []
+    for row in frame.iter_rows(named=True):
+        record: dict[str, Any] = {code: row[code], name: row[name]}
+        for key in command.metric_keys():
+            value = row[key]
+            record[key] = None if isinstance(value, float) and math.isnan(value) else value
+        records.append(record)
+    return records
+
+
 def metric_records(
     dataset: Dataset, by: Unit, period_text: str, as_of: datetime | None
 ) -> list[dict[str, Any]]:
-    """One JSON-ready object per unit: its code and name, then every registry metric."""
-    period = parse_period(period_text)
-    frame = compute(dataset.issues, dataset.units, by, period, as_of or dataset.as_of, dataset.settings)
-    code, name = unit_columns(by)
-    records: list[dict[str, Any]] = []
-    for row in frame.iter_rows(named=True):
-        record: dict[str, Any] = {code: row[code], name: row[name]}
-        for key in METRIC_KEYS:
-            value = row[key]
-            record[key] = None if isinstance(value, float) and math.isnan(value) else value
-        records.append(record)
-    return records
+    """Every registry metric per unit (what ``python -m dashboard metrics --format json`` prints)."""
+    return unit_records(COMMANDS["metrics"], dataset, by, period_text, as_of)
 
 
-def _table(records: list[dict[str, Any]], by: Unit, lang: Lang) -> str:
+def _table(command: UnitCommand, records: list[dict[str, Any]], by: Unit, lang: Lang) -> str:
     code, name = unit_columns(by)
     rows = []
     for record in records:
-        row = {
-            t(f"common.unit_{by}", lang): record[name]
-            if record[code] is not None
-            else t("common.outside", lang),
-            "code": record[code] or "",
-        }
-        for spec in REGISTRY:
-            row[spec.label(lang)] = format_metric(record[spec.key], spec, lang)
+        unit = record[name] if record[code] is not None else t("common.outside", lang)
+        row: dict[str, str] = {t(f"common.unit_{by}", lang): unit, "code": record[code] or ""}
+        for key in command.metric_keys():
+            label = METRICS[key].label(lang) if key in METRICS else t(f"metric.{key}.label", lang)
+            row[label] = command.format(key, record[key], lang)
         rows.append(row)
     with pl.Config(
         tbl_rows=-1,
@@ -103,7 +162,7 @@ def _table(records: list[dict[str, Any]], by: Unit, lang: Lang) -> str:
         return str(pl.DataFrame(rows))
 
 
-def _metrics(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _run_unit_command(command: UnitCommand, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         as_of = _parse_as_of(args.as_of) if args.as_of else None
         parse_period(args.period)
@@ -114,89 +173,12 @@ def _metrics(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except DataError as exc:
         report = "\n".join(p.bilingual() for p in exc.problems)
         return _fail(f"{t('problem.title', 'zh')} / {t('problem.title', 'en')}\n{report}", err)
-    records = metric_records(dataset, args.by, args.period, as_of)
+    records = unit_records(command, dataset, args.by, args.period, as_of)
     if args.format == "json":
         json.dump(records, out, ensure_ascii=False, indent=2, default=str)
         out.write("\n")
     else:
-        out.write(_table(records, args.by, as_lang(args.lang)) + "\n")
-    return 0
-
-
-# --- coverage: volunteer metrics and service-point reach per unit ---------------------
-
-
-def _add_coverage_parser(commands: Any) -> None:
-    coverage = commands.add_parser("coverage", help="print volunteer metrics and service reach per unit")
-    coverage.add_argument(
-        "--data", default=None, help="data root (default: $DASHBOARD_DATA_DIR or the repository)"
-    )
-    coverage.add_argument("--period", required=True, help="2026-10 or 2026-09-01..2026-10-31")
-    coverage.add_argument("--by", choices=("grid", "community", "street"), default="community")
-    coverage.add_argument("--format", choices=("json", "table"), default="json")
-    coverage.add_argument("--as-of", default=None, help='caps the period\'s end, e.g. "2026-11-20 00:00:00"')
-    coverage.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
-
-
-def coverage_records(
-    dataset: Dataset, by: Unit, period_text: str, as_of: datetime | None
-) -> list[dict[str, Any]]:
-    """One JSON-ready object per unit: its code and name, then the six volunteer metrics of DOMAIN.md §4."""
-    from dashboard.volunteers import CORE_KEYS, volunteer_metrics
-
-    if by == "all":
-        raise ValueError("coverage is computed per grid, community or street")
-    frame = volunteer_metrics(dataset, by, parse_period(period_text), as_of)
-    code, name = unit_columns(by)
-    records: list[dict[str, Any]] = []
-    for row in frame.iter_rows(named=True):
-        record: dict[str, Any] = {code: row[code], name: row[name]}
-        for key in CORE_KEYS:
-            value = row[key]
-            record[key] = None if isinstance(value, float) and math.isnan(value) else value
-        records.append(record)
-    return records
-
-
-def _coverage_table(records: list[dict[str, Any]], by: Unit, lang: Lang) -> str:
-    from dashboard.volunteers import CORE_KEYS, volunteer_metric
-
-    code, name = unit_columns(by)
-    rows = []
-    for record in records:
-        row = {t(f"common.unit_{by}", lang): record[name], "code": record[code] or ""}
-        for key in CORE_KEYS:
-            spec = volunteer_metric(key)
-            row[spec.label(lang)] = spec.format(record[key], lang)
-        rows.append(row)
-    with pl.Config(
-        tbl_rows=-1,
-        tbl_cols=-1,
-        tbl_width_chars=400,
-        tbl_hide_dataframe_shape=True,
-        tbl_hide_column_data_types=True,
-        fmt_str_lengths=40,
-    ):
-        return str(pl.DataFrame(rows))
-
-
-def _coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        as_of = _parse_as_of(args.as_of) if args.as_of else None
-        parse_period(args.period)
-    except ValueError as exc:
-        return _fail(str(exc), err)
-    try:
-        dataset = load_dataset(resolve_root(args.data))
-    except DataError as exc:
-        report = "\n".join(p.bilingual() for p in exc.problems)
-        return _fail(f"{t('problem.title', 'zh')} / {t('problem.title', 'en')}\n{report}", err)
-    records = coverage_records(dataset, args.by, args.period, as_of)
-    if args.format == "json":
-        json.dump(records, out, ensure_ascii=False, indent=2, default=str)
-        out.write("\n")
-    else:
-        out.write(_coverage_table(records, args.by, as_lang(args.lang)) + "\n")
+        out.write(_table(command, records, args.by, as_lang(args.lang)) + "\n")
     return 0
 
 
@@ -220,6 +202,4 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         changed = update_readme(args.readme)
         out.write(f"{args.readme}: {'updated' if changed else 'already up to date'}\n")
         return 0
-    if args.command == "coverage":
-        return _coverage(args, out, err)
-    return _metrics(args, out, err)
+    return _run_unit_command(COMMANDS[args.command], args, out, err)

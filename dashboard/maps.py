@@ -215,6 +215,16 @@ def _shift_for_tiles(frame: gpd.GeoDataFrame, settings: Settings) -> gpd.GeoData
     return frame
 
 
+def _shift_points(
+    lons: list[float], lats: list[float], settings: Settings
+) -> tuple[list[float], list[float]]:
+    """Point coordinates for display: shifted to GCJ-02 on AMap/Gaode tiles, as they are otherwise."""
+    if settings.tiles.enabled and settings.tiles.crs == "gcj02" and lons:
+        shifted_lon, shifted_lat = convert(lons, lats, "wgs84", "gcj02")
+        return shifted_lon.tolist(), shifted_lat.tolist()
+    return lons, lats
+
+
 def _simplify(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = frame.copy()
     frame["geometry"] = shapely.set_precision(frame.geometry.values, PRECISION)
@@ -387,9 +397,8 @@ def heat_map(
     """
     m = _base_map(settings, height)
     points = [list(p) for p in payload]
-    if settings.tiles.enabled and settings.tiles.crs == "gcj02" and points:
-        lon, lat = convert([p[1] for p in points], [p[0] for p in points], "wgs84", "gcj02")
-        points = [[float(y), float(x), p[2]] for x, y, p in zip(lon, lat, points, strict=True)]
+    lons, lats = _shift_points([p[1] for p in points], [p[0] for p in points], settings)
+    points = [[lat, lon, p[2]] for lon, lat, p in zip(lons, lats, points, strict=True)]
     _grid_lines(m, grids, settings, lang)
     heat = HeatMap(  # type: ignore[no-untyped-call]
         points,
@@ -432,9 +441,7 @@ def points_map(
     layer = folium.FeatureGroup(name=t("heatmap.layer_points", lang))
     rows = points.select("lat", "lon", "category", "reported_at", "status").drop_nulls(["lat", "lon"])
     lons, lats = rows.get_column("lon").to_list(), rows.get_column("lat").to_list()
-    if settings.tiles.enabled and settings.tiles.crs == "gcj02" and lons:
-        shifted_lon, shifted_lat = convert(lons, lats, "wgs84", "gcj02")
-        lons, lats = shifted_lon.tolist(), shifted_lat.tolist()
+    lons, lats = _shift_points(lons, lats, settings)
     for lat, lon, category, reported, status in zip(
         lats,
         lons,
@@ -581,9 +588,7 @@ def coverage_map(
     layer = folium.FeatureGroup(name=t("volunteer_map.points", lang))
     rows = points.select("name", "point_type", "lon", "lat").drop_nulls(["lon", "lat"])
     lons, lats = rows.get_column("lon").to_list(), rows.get_column("lat").to_list()
-    if settings.tiles.enabled and settings.tiles.crs == "gcj02" and lons:
-        shifted_lon, shifted_lat = convert(lons, lats, "wgs84", "gcj02")
-        lons, lats = shifted_lon.tolist(), shifted_lat.tolist()
+    lons, lats = _shift_points(lons, lats, settings)
     for name, kind, lon, lat in zip(
         rows.get_column("name"), rows.get_column("point_type"), lons, lats, strict=True
     ):
@@ -602,9 +607,7 @@ def coverage_map(
     layer.add_to(m)
     if suggestion is not None:
         lon, lat, text = suggestion
-        if settings.tiles.enabled and settings.tiles.crs == "gcj02":
-            x, y = convert([lon], [lat], "wgs84", "gcj02")
-            lon, lat = float(x[0]), float(y[0])
+        [lon], [lat] = _shift_points([lon], [lat], settings)
         folium.Marker(
             [lat, lon],
             icon=folium.DivIcon(

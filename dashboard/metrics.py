@@ -36,21 +36,11 @@ PARENT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
-class Metric:
-    """One metric: how it is computed and how it is read.
-
-    ``numerator``/``denominator`` name the per-issue flag columns made by
-    :func:`issue_flags` that are summed (``None`` denominator for counts).
-    ``graded`` metrics are coloured against the target (green/amber/red).
-    """
+class MetricText:
+    """What every metric (issue or volunteer) says about itself: label, help and formula from the catalogs."""
 
     key: str
-    kind: Kind
-    numerator: str
-    denominator: str | None
-    higher_is_better: bool
-    graded: bool = False
+    kind: str
 
     @property
     def is_rate(self) -> bool:
@@ -64,6 +54,23 @@ class Metric:
 
     def formula(self, lang: Lang) -> str:
         return t(f"metric.{self.key}.formula", lang)
+
+
+@dataclass(frozen=True)
+class Metric(MetricText):
+    """One metric: how it is computed and how it is read.
+
+    ``numerator``/``denominator`` name the per-issue flag columns made by
+    :func:`issue_flags` that are summed (``None`` denominator for counts).
+    ``graded`` metrics are coloured against the target (green/amber/red).
+    """
+
+    key: str
+    kind: Kind
+    numerator: str
+    denominator: str | None
+    higher_is_better: bool
+    graded: bool = False
 
     @property
     def num_column(self) -> str:

@@ -24,6 +24,7 @@ from pyproj import CRS, Transformer
 from dashboard import metrics, schema
 from dashboard.formatting import format_count, format_percent
 from dashboard.i18n import Lang, t
+from dashboard.metrics import MetricText
 from dashboard.periods import Period, default_month
 
 if TYPE_CHECKING:
@@ -50,25 +51,12 @@ SPECIAL_GROUP_KINDS: Final[tuple[str, ...]] = ("elderly_alone", "disabled", "chi
 
 
 @dataclass(frozen=True)
-class VolunteerMetric:
+class VolunteerMetric(MetricText):
     """One volunteer metric: its kind and which direction is good."""
 
     key: str
     kind: Kind
     higher_is_better: bool = True
-
-    @property
-    def is_rate(self) -> bool:
-        return self.kind == "rate"
-
-    def label(self, lang: Lang) -> str:
-        return t(f"metric.{self.key}.label", lang)
-
-    def help(self, lang: Lang) -> str:
-        return t(f"metric.{self.key}.help", lang)
-
-    def formula(self, lang: Lang) -> str:
-        return t(f"metric.{self.key}.formula", lang)
 
     def format(self, value: float | None, lang: Lang) -> str:
         """The value as people read it: 93.2%, 1,234, 12.5."""

@@ -210,3 +210,16 @@ def test_coverage_map_bivariate_classes_and_circles(dataset: Dataset) -> None:
     assert "many issues" in page and "few issues" in page
     assert "&lt;b&gt;site&lt;/b&gt;" in page  # the suggestion's tooltip is escaped
     assert page.count("dashArray") >= 3  # the 400, 800 and 1,200 m circles
+
+
+def test_heat_points_shift_to_gcj02_on_amap_tiles(dataset: Dataset) -> None:
+    amap = replace(
+        dataset.settings, tiles=TileServer(url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02")
+    )
+    args = (dataset.grids, dataset.communities, dataset.streets)
+    plain = render_html(maps.heat_map([[30.005, 120.005, 1.0]], *args, dataset.settings, "zh"))
+    shifted = render_html(maps.heat_map([[30.005, 120.005, 1.0]], *args, amap, "zh"))
+    assert "[[30.005, 120.005, 1.0]]" in plain
+    match = re.search(r"L\.heatLayer\(\s*\[\[([\d.]+), ([\d.]+), 1\.0\]\]", shifted)
+    assert match is not None
+    assert float(match.group(2)) - 120.005 == pytest.approx(0.0045, abs=0.0008)
