@@ -50,10 +50,18 @@ navigation = st.navigation(
             icon=":material/volunteer_activism:",
             url_path="volunteers",
         ),
+        st.Page(
+            frame.IMPORT_PAGE,
+            title=t("nav.data", lang),
+            icon=":material/upload_file:",
+            url_path="data",
+        ),
     ]
 )
 context = frame.start(lang)
-if context is None:  # the frame has shown why the data cannot be loaded
+if context is None and navigation.url_path != "data":
+    # The frame has shown why the data cannot be loaded; the import page can fix it.
+    frame.offer_import(lang)
     st.stop()
 frame.follow_deep_link()
 navigation.run()

@@ -1,5 +1,6 @@
 """Command-line interface: ``demo`` writes demo data, ``metrics`` prints the registry's numbers,
-``coverage`` the volunteer metrics and service reach, ``docs`` rewrites the README's metric table."""
+``coverage`` the volunteer metrics and service reach, ``import``/``versions``/``restore`` bring in
+data and undo it, ``docs`` rewrites the README's metric table."""
 
 from __future__ import annotations
 
@@ -95,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--format", choices=("json", "table"), default="json")
         sub.add_argument("--as-of", default=None, help=command.as_of_help)
         sub.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
+
+    from dashboard.ingest.cli import add_commands
+
+    add_commands(commands)
 
     docs = commands.add_parser("docs", help="rewrite the README's metric table from the registry")
     docs.add_argument("--readme", type=Path, default=Path("README.md"))
@@ -202,4 +207,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         changed = update_readme(args.readme)
         out.write(f"{args.readme}: {'updated' if changed else 'already up to date'}\n")
         return 0
+    if args.command in ("import", "versions", "restore"):
+        from dashboard.ingest import cli as ingest_cli  # imported late: only these commands need it
+
+        if args.command == "import":
+            return ingest_cli.run_import(args, out, err)
+        if args.command == "versions":
+            return ingest_cli.run_versions(args, out)
+        return ingest_cli.run_restore(args, out, err)
     return _run_unit_command(COMMANDS[args.command], args, out, err)

@@ -54,6 +54,9 @@ class Settings:
     tiles: TileServer = field(default_factory=TileServer)
     # Points per metric in the composite score (see defaults.toml [score]).
     score_weights: dict[str, float] = field(default_factory=dict)
+    # Import limits (defaults.toml [import]): the largest upload, and what an archive may unpack to.
+    max_upload_mb: float = 200.0
+    max_unpacked_mb: float = 2048.0
 
 
 def _as_float(value: Any, name: str) -> float:
@@ -100,6 +103,11 @@ def settings_from_mapping(raw: dict[str, Any]) -> Settings:
         max_zoom=int(tiles_raw.get("max_zoom", 18)),
     )
     weights = {str(k): _as_float(v, f"score.{k}") for k, v in raw.get("score", {}).items()}
+    imports = raw.get("import", {})
+    max_upload = _as_float(imports.get("max_upload_mb", base.max_upload_mb), "import.max_upload_mb")
+    max_unpacked = _as_float(imports.get("max_unpacked_mb", base.max_unpacked_mb), "import.max_unpacked_mb")
+    if max_upload <= 0 or max_unpacked <= 0:
+        raise ValueError(f"{SETTINGS_FILE}: import limits must be positive")
     return replace(
         base,
         score_weights=weights,
@@ -114,6 +122,8 @@ def settings_from_mapping(raw: dict[str, Any]) -> Settings:
         ),
         category_limit_hours=limits,
         tiles=tiles,
+        max_upload_mb=max_upload,
+        max_unpacked_mb=max_unpacked,
     )
 
 

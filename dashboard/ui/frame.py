@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,6 +19,8 @@ from dashboard.ui import data
 _CONTEXT = "_frame_context"
 PENDING_COMMUNITIES = "_pending_communities"
 _DEEP_LINK = "_deep_link"
+_FRAME_RAN = "_frame_ran"
+IMPORT_PAGE = "pages/data.py"
 ENTRYPOINT = "app.py"
 
 
@@ -158,6 +161,7 @@ def _show_problems(error: DataError, lang: Lang) -> None:
 def start(lang: Lang) -> Context | None:
     """Draw the frame; return the context, or ``None`` after showing why the data cannot load."""
     root = resolve_root()
+    st.session_state[_FRAME_RAN] = True
     try:
         dataset = data.dataset(root)
     except DataError as error:
@@ -184,10 +188,26 @@ def context(page: str) -> Context:
     """
     found = st.session_state.get(_CONTEXT)
     if not isinstance(found, Context):
-        query = st.query_params.to_dict()
-        st.session_state[_DEEP_LINK] = (page, query)
-        st.switch_page(ENTRYPOINT, query_params=query)
-    return found  # type: ignore[no-any-return]
+        _redirect(page)
+    return found  # type: ignore[return-value]
+
+
+def _redirect(page: str) -> None:
+    query = st.query_params.to_dict()
+    st.session_state[_DEEP_LINK] = (page, query)
+    st.switch_page(ENTRYPOINT, query_params=query)
+
+
+def root_context(page: str) -> tuple[Lang, Path]:
+    """For a page that works without loadable data (the import page): the language and the data root."""
+    if not st.session_state.get(_FRAME_RAN):
+        _redirect(page)
+    return as_lang(st.session_state.get("lang")), resolve_root()
+
+
+def offer_import(lang: Lang) -> None:
+    """Under the list of data problems: the way to the import page, where they can be fixed."""
+    st.page_link(IMPORT_PAGE, label=t("imports.fix_here", lang), icon=":material/upload_file:")
 
 
 def follow_deep_link() -> None:

@@ -1,0 +1,163 @@
+"""Bring your own data: read an export, map its headers and words, check it, store it as a new version.
+
+The two steps are apart on purpose: :func:`prepare` reads and checks an upload and writes
+nothing (the page and the CLI show its report); :func:`commit_import` writes the good rows
+as a new version of the data root (see :mod:`dashboard.ingest.store`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+import geopandas as gpd
+import polars as pl
+
+from dashboard import schema
+from dashboard.ingest.mapping import CONTRACT, KINDS, Mapping, saved_mapping
+from dashboard.ingest.prepare import SPECS, Prepared, current_state, prepare_grids, prepare_table
+from dashboard.ingest.readers import Limits
+from dashboard.ingest.store import Version, commit, restore, versions
+from dashboard.loading import OPTIONAL_TABLES, ROW, find_table, read_grids, read_table, validate_issues
+from dashboard.problems import DataError, Problem
+from dashboard.settings import Settings, load_settings
+
+__all__ = [
+    "KINDS",
+    "ImportResult",
+    "Limits",
+    "Mapping",
+    "Prepared",
+    "Version",
+    "commit_import",
+    "limits_from",
+    "prepare",
+    "restore",
+    "versions",
+]
+
+Mode = Literal["append", "replace"]
+MODES: Final = ("append", "replace")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    version: Version
+    added: int
+    updated: int
+    total: int
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        max_bytes=int(settings.max_upload_mb * 1024 * 1024),
+        max_unpacked_bytes=int(settings.max_unpacked_mb * 1024 * 1024),
+    )
+
+
+def _settings(root: Path) -> Settings:
+    try:
+        return load_settings(root)
+    except ValueError as exc:
+        raise DataError([Problem("dashboard.toml", "bad_settings", detail=str(exc))]) from exc
+
+
+def prepare(
+    root: Path,
+    kind: str,
+    data: bytes,
+    file: str,
+    mapping: Mapping | None = None,
+    repair: bool = False,
+) -> Prepared:
+    """Read and check an upload of ``kind``; nothing is written. ``mapping`` defaults to the saved one."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    settings = _settings(root)
+    mapping = mapping or saved_mapping(root, kind) or Mapping()
+    limits = limits_from(settings)
+    if kind == "grids":
+        return prepare_grids(data, file, mapping, limits, root, repair=repair)
+    return prepare_table(kind, data, file, mapping, current_state(root, settings), limits, root)
+
+
+def _dtype(kind: str, column: str) -> pl.DataType:
+    spec = SPECS[kind]
+    if column in spec.times:
+        return pl.Datetime("us")
+    if column in spec.floats:
+        return pl.Float64()
+    if column in spec.ints:
+        return pl.Int64()
+    if column in spec.bools:
+        return pl.Boolean()
+    return pl.String()
+
+
+def _typed(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    return frame.select(
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(_dtype(kind, c)).alias(c)
+        for c in CONTRACT[kind]
+    )
+
+
+def _existing(root: Path, kind: str) -> pl.DataFrame | None:
+    """The table the root holds now, converted like the loader does; ``None`` when there is none."""
+    stem = SPECS[kind].stem
+    path = find_table(root, stem)
+    if path is None:
+        return None
+    raw, problems = read_table(path, stem)
+    grids, grid_problems = read_grids(root)
+    if raw is None or grids is None or problems or grid_problems:
+        raise DataError([Problem(str(path.relative_to(root)), "existing_unreadable")])
+    validate = validate_issues if kind == "issues" else OPTIONAL_TABLES[kind][1]
+    frame, problems = validate(raw, stem, grids)
+    if problems:
+        raise DataError([Problem(str(path.relative_to(root)), "existing_unreadable")])
+    return _typed(frame.drop(ROW), kind)
+
+
+def _grids_bytes(frame: gpd.GeoDataFrame) -> bytes:
+    ordered = [c for c in CONTRACT["grids"] if c in frame.columns]
+    text: str = frame[[*ordered, "geometry"]].to_json(drop_id=True, ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def commit_import(
+    root: Path, prepared: Prepared, data: bytes, mapping: Mapping | None = None, mode: Mode = "append"
+) -> ImportResult:
+    """Write the good rows of ``prepared`` as a new version of the data root."""
+    if prepared.refused:
+        raise DataError(prepared.blocking or [Problem(prepared.file, "nothing_to_import")])
+    kind = prepared.kind
+    rows = {"read": prepared.total_rows, "imported": prepared.good_count, "skipped": prepared.bad_rows}
+    if kind == "grids":
+        changes: dict[str, bytes | None] = {schema.GRIDS_FILE: _grids_bytes(prepared.good)}
+        added, updated, total = prepared.good_count, 0, prepared.good_count
+    else:
+        spec = SPECS[kind]
+        new = _typed(prepared.good, kind)
+        existing = _existing(root, kind) if mode == "append" else None
+        if existing is not None:
+            ids = new.get_column(spec.id_column).implode()
+            updated = existing.filter(pl.col(spec.id_column).is_in(ids)).height
+            merged = pl.concat([existing.filter(~pl.col(spec.id_column).is_in(ids)), new])
+        else:
+            updated, merged = 0, new
+        added, total = new.height - updated, merged.height
+        buffer = io.BytesIO()
+        merged.write_parquet(buffer)
+        changes = {f"{spec.stem}.parquet": buffer.getvalue(), f"{spec.stem}.csv": None}
+    rows |= {"added": added, "updated": updated, "total": total, "superseded": prepared.superseded}
+    version = commit(
+        root,
+        changes,
+        kind=kind,
+        upload=(prepared.file, data),
+        rows=rows,
+        mapping=(mapping or Mapping()).to_toml(),
+    )
+    return ImportResult(version=version, added=added, updated=updated, total=total)

@@ -1,0 +1,755 @@
+"""Turn an uploaded file into contract rows, with a report of every problem, before anything is written.
+
+Each problem is an *error* (the row cannot be imported: it is left out) or a *warning*
+(the row is imported, with what the warning says: a value cleared, coordinates swapped
+back, the latest of two rows with one id kept). A *blocking* problem (unreadable file,
+no header, a missing required column) means nothing can be imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import polars as pl
+import shapely
+
+from dashboard import coords, schema
+from dashboard.ingest.mapping import (
+    CONTRACT,
+    Mapping,
+    blank_empty_words,
+    builtin,
+    find_header_row,
+    known_values,
+    map_values,
+    match_columns,
+    unmatched_words,
+    value_index,
+)
+from dashboard.ingest.readers import Limits, Sheet, read_boundaries, read_table_upload
+from dashboard.loading import (
+    OPTIONAL_TABLES,
+    ROW,
+    TIME_FORMATS,
+    find_table,
+    grid_at,
+    read_grids,
+    read_table,
+)
+from dashboard.problems import DataError, Problem, rows_problem
+from dashboard.settings import Settings
+
+Severity = Literal["error", "warning"]
+EXTRA_TIME_FORMATS: Final = (
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H时%M分",
+    "%Y年%m月%d日",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
+EXCEL_EPOCH: Final = datetime(1899, 12, 30)
+# Excel day numbers from 1954 to 2119: anything else in a date column is not a serial date.
+SERIAL_RANGE: Final = (20000.0, 80000.0)
+OVERLAP_SHARE: Final = 0.001  # overlaps smaller than 0.1% of the smaller grid are digitising noise
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one kind of table is converted and checked."""
+
+    kind: str
+    stem: str
+    id_column: str
+    required: tuple[str, ...]
+    times: tuple[str, ...] = ()
+    floats: tuple[str, ...] = ()
+    ints: tuple[str, ...] = ()
+    bools: tuple[str, ...] = ()
+    # Enumerations checked; a value outside the list is an error for status, else cleared.
+    enums: tuple[str, ...] = ()
+    # How grid codes are used: "point" (grid code or lon/lat), "required", "optional", "none".
+    grid: str = "none"
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        typed = {*self.times, *self.floats, *self.ints, *self.bools}
+        return tuple(c for c in CONTRACT[self.kind] if c not in typed)
+
+
+SPECS: Final[dict[str, TableSpec]] = {
+    "issues": TableSpec(
+        "issues",
+        schema.ISSUES_STEM,
+        "issue_id",
+        schema.ISSUE_REQUIRED,
+        times=schema.ISSUE_TIMES,
+        floats=("lon", "lat"),
+        ints=("rework_count",),
+        bools=("urgent",),
+        enums=("status", "source", "resolved_level", "satisfaction"),
+        grid="point",
+    ),
+    "volunteers": TableSpec(
+        "volunteers",
+        schema.VOLUNTEERS_STEM,
+        "volunteer_id",
+        schema.VOLUNTEER_REQUIRED,
+        times=("registered_at",),
+        bools=("is_party_member",),
+        grid="required",
+    ),
+    "service_records": TableSpec(
+        "service_records",
+        schema.SERVICE_RECORDS_STEM,
+        "record_id",
+        schema.SERVICE_RECORD_REQUIRED,
+        times=("served_at",),
+        floats=("hours", "lon", "lat"),
+        ints=("beneficiaries",),
+        grid="optional",
+    ),
+    "service_points": TableSpec(
+        "service_points",
+        schema.SERVICE_POINTS_STEM,
+        "point_id",
+        schema.SERVICE_POINT_REQUIRED,
+        floats=("lon", "lat"),
+        grid="none",
+    ),
+}
+ENUM_VALUES: Final[dict[str, tuple[str, ...]]] = {
+    "status": schema.STATUSES,
+    "source": schema.SOURCES,
+    "resolved_level": schema.LEVELS,
+    "satisfaction": schema.SATISFACTION,
+}
+
+
+@dataclass
+class Prepared:
+    """An upload read, mapped and checked: the good rows and the report, nothing written yet."""
+
+    kind: str
+    file: str
+    total_rows: int = 0
+    good: Any = None  # pl.DataFrame for tables, gpd.GeoDataFrame for grids
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    blocking: list[Problem] = field(default_factory=list)
+    bad_rows: int = 0
+    format: str = ""
+    encoding: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    header_row: int | None = None
+    headers: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    unmatched: dict[str, list[str]] = field(default_factory=dict)
+    superseded: int = 0
+
+    @property
+    def good_count(self) -> int:
+        return 0 if self.good is None else len(self.good)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.blocking) or self.good_count == 0
+
+
+@dataclass(frozen=True)
+class Current:
+    """What the data root holds now, as far as checks need it."""
+
+    grids: gpd.GeoDataFrame | None
+    settings: Settings
+    grid_problems: tuple[Problem, ...] = ()
+
+
+def current_state(root: Path, settings: Settings) -> Current:
+    grids, problems = read_grids(root)
+    return Current(grids=grids, settings=settings, grid_problems=tuple(problems))
+
+
+# --- findings -------------------------------------------------------------------------
+
+
+@dataclass
+class _Findings:
+    file: str
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    error_rows: set[int] = field(default_factory=set)
+
+    def add(
+        self, severity: Severity, code: str, column: str | None, rows: Sequence[int], detail: str = ""
+    ) -> None:
+        problem = rows_problem(self.file, code, column, sorted(rows), detail)
+        if problem is None:
+            return
+        if severity == "error":
+            self.errors.append(problem)
+            self.error_rows.update(rows)
+        else:
+            self.warnings.append(problem)
+
+    def mask(
+        self,
+        frame: pl.DataFrame,
+        severity: Severity,
+        code: str,
+        column: str | None,
+        mask: pl.Expr,
+        detail_column: str | None = None,
+    ) -> None:
+        hit = frame.filter(mask)
+        detail = ""
+        if detail_column and not hit.is_empty():
+            values = hit.get_column(detail_column).cast(pl.String).drop_nulls().unique().sort().head(5)
+            detail = ", ".join(values.to_list())
+        self.add(severity, code, column, hit.get_column(ROW).to_list(), detail)
+
+
+# --- conversions ----------------------------------------------------------------------
+
+
+def parse_times(column: str) -> pl.Expr:
+    """Text to datetime: the usual formats, Chinese dates (2026年10月1日) and Excel day numbers."""
+    text = pl.col(column).str.strip_chars()
+    formats = [*TIME_FORMATS, *EXTRA_TIME_FORMATS]
+    parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
+    serial = text.cast(pl.Float64, strict=False)
+    from_serial = (
+        pl.when(serial.is_between(*SERIAL_RANGE))
+        .then(pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(serial * 86_400).round(0).cast(pl.Int64)))
+        .otherwise(None)
+        .cast(pl.Datetime("us"))
+    )
+    return pl.coalesce(*parsed, from_serial).alias(column)
+
+
+def parse_float(column: str) -> pl.Expr:
+    return (
+        pl.col(column).str.strip_chars().str.replace_all(",", "").cast(pl.Float64, strict=False).alias(column)
+    )
+
+
+def parse_int(column: str) -> pl.Expr:
+    value = pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
+    return pl.when(value == value.round(0)).then(value.cast(pl.Int64)).otherwise(None).alias(column)
+
+
+def parse_bool(column: str) -> pl.Expr:
+    index = value_index(column)
+    word = (
+        pl.col(column)
+        .str.strip_chars()
+        .str.to_lowercase()
+        .replace_strict(index, default=None, return_dtype=pl.String)
+    )
+    return pl.when(word == "true").then(True).when(word == "false").then(False).otherwise(None).alias(column)
+
+
+def _expected_headers(kind: str) -> str:
+    aliases = builtin()["columns"].get(kind, {})
+    required = SPECS[kind].required if kind in SPECS else schema.GRID_REQUIRED
+    return ", ".join(f"{c} ({'/'.join(aliases.get(c, [])[:3])})" for c in required)
+
+
+def _map_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared) -> pl.DataFrame | None:
+    """Find the header and select the contract columns, numbered by their rows in the file."""
+    header_row = find_header_row(cells, kind, mapping)
+    if header_row is None:
+        prepared.blocking.append(Problem(prepared.file, "no_header", detail=_expected_headers(kind)))
+        return None
+    prepared.header_row = header_row + 1
+    headers = [h or "" for h in cells.row(header_row)]
+    prepared.headers = [h for h in headers if h]
+    matched = match_columns(headers, kind, mapping)
+    prepared.columns = {headers[i]: c for i, c in matched.items()}
+    prepared.ignored = [h for i, h in enumerate(headers) if h and i not in matched]
+    body = cells.slice(header_row + 1).with_row_index(ROW, offset=header_row + 2)
+    data_columns = [c for c in body.columns if c != ROW]
+    body = (
+        body.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in data_columns))
+        if data_columns
+        else body
+    )
+    return body.select(ROW, *(pl.col(f"c{i}").alias(column) for i, column in matched.items()))
+
+
+def _missing_columns(frame: pl.DataFrame, spec: TableSpec, prepared: Prepared) -> bool:
+    aliases = builtin()["columns"].get(spec.kind, {})
+    for column in spec.required:
+        if column not in frame.columns:
+            hint = "/".join(aliases.get(column, [])[:4])
+            prepared.blocking.append(
+                Problem(prepared.file, "missing_column", column=f"{column} ({hint})" if hint else column)
+            )
+    if spec.grid == "point" and "grid_code" not in frame.columns and not {"lon", "lat"} <= set(frame.columns):
+        prepared.blocking.append(
+            Problem(prepared.file, "missing_location_columns", column="grid_code / lon, lat")
+        )
+    return bool(prepared.blocking)
+
+
+def _convert(frame: pl.DataFrame, spec: TableSpec, findings: _Findings) -> pl.DataFrame:
+    conversions: list[tuple[str, pl.Expr, str]] = []
+    conversions += [(c, parse_times(c), "bad_time") for c in spec.times if c in frame.columns]
+    conversions += [(c, parse_float(c), "bad_number") for c in spec.floats if c in frame.columns]
+    conversions += [(c, parse_int(c), "bad_integer") for c in spec.ints if c in frame.columns]
+    conversions += [(c, parse_bool(c), "bad_boolean") for c in spec.bools if c in frame.columns]
+    converted = frame.with_columns(e for _, e, _ in conversions)
+    for column, _, code in conversions:
+        failed = frame.get_column(column).is_not_null() & converted.get_column(column).is_null()
+        severity: Severity = "error" if column in spec.required else "warning"
+        marked = converted.with_columns(failed.alias("_failed"), frame.get_column(column).alias("_given"))
+        findings.mask(marked, severity, code, column, pl.col("_failed"), detail_column="_given")
+    for column in spec.texts:
+        if column not in converted.columns:
+            converted = converted.with_columns(pl.lit(None, dtype=pl.String).alias(column))
+    for column in (*spec.times, *spec.floats, *spec.ints, *spec.bools):
+        if column not in converted.columns:
+            dtype: pl.DataType = (
+                pl.Datetime("us")
+                if column in spec.times
+                else pl.Float64()
+                if column in spec.floats
+                else pl.Int64()
+                if column in spec.ints
+                else pl.Boolean()
+            )
+            converted = converted.with_columns(pl.lit(None, dtype=dtype).alias(column))
+    return converted
+
+
+def _coordinates(frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, findings: _Findings) -> pl.DataFrame:
+    """Swap lat/lon given the wrong way round, drop points outside China, convert GCJ-02/BD-09."""
+    if "lon" not in spec.floats:
+        return frame
+    lon, lat = pl.col("lon"), pl.col("lat")
+    both = lon.is_not_null() & lat.is_not_null()
+    swapped = both & lon.is_between(3.0, 54.0) & lat.is_between(73.0, 136.0)
+    findings.mask(frame, "warning", "coordinates_swapped", "lon, lat", swapped)
+    frame = frame.with_columns(
+        pl.when(swapped).then(lat).otherwise(lon).alias("lon"),
+        pl.when(swapped).then(lon).otherwise(lat).alias("lat"),
+    )
+    inside = pl.Series(
+        coords.in_china(
+            frame.get_column("lon").fill_null(0.0).to_numpy(),
+            frame.get_column("lat").fill_null(0.0).to_numpy(),
+        )
+    )
+    frame = frame.with_columns(inside.alias("_in_china"))
+    outside = both & ~pl.col("_in_china")
+    if spec.grid == "none":
+        findings.mask(frame, "error", "outside_china", "lon, lat", outside)
+    elif spec.grid == "point":
+        no_code = pl.col("grid_code").is_null()
+        findings.mask(frame, "error", "outside_china", "lon, lat", outside & no_code)
+        findings.mask(frame, "warning", "outside_china_cleared", "lon, lat", outside & ~no_code)
+    else:
+        findings.mask(frame, "warning", "outside_china_cleared", "lon, lat", outside)
+    frame = frame.with_columns(
+        pl.when(outside).then(None).otherwise(lon).alias("lon"),
+        pl.when(outside).then(None).otherwise(lat).alias("lat"),
+    ).drop("_in_china")
+    if mapping.crs != "wgs84":
+        x, y = coords.convert(
+            frame.get_column("lon").to_numpy(), frame.get_column("lat").to_numpy(), mapping.crs, "wgs84"
+        )
+        frame = frame.with_columns(pl.Series("lon", x).fill_nan(None), pl.Series("lat", y).fill_nan(None))
+    return frame
+
+
+def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings: _Findings) -> pl.DataFrame:
+    if spec.grid == "none" or current.grids is None:
+        return frame
+    known = pl.Series(current.grids["grid_code"].astype(str).to_numpy(), dtype=pl.String).implode()
+    unknown = pl.col("grid_code").is_not_null() & ~pl.col("grid_code").is_in(known)
+    if spec.grid == "point":
+        has_point = pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
+        findings.mask(frame, "error", "unknown_grid", "grid_code", unknown & ~has_point, "grid_code")
+        findings.mask(frame, "warning", "unknown_grid_located", "grid_code", unknown & has_point, "grid_code")
+    elif spec.grid == "required":
+        findings.mask(frame, "error", "unknown_grid", "grid_code", unknown, "grid_code")
+    else:
+        findings.mask(frame, "warning", "unknown_grid_cleared", "grid_code", unknown, "grid_code")
+    return frame.with_columns(pl.when(unknown).then(None).otherwise(pl.col("grid_code")).alias("grid_code"))
+
+
+def _issue_checks(
+    frame: pl.DataFrame, current: Current, findings: _Findings, known_categories: set[str]
+) -> None:
+    reported = pl.col("reported_at")
+    for column in ("resolved_at", "closed_at"):
+        findings.mask(frame, "error", "finish_before_report", column, pl.col(column) < reported)
+    findings.mask(
+        frame,
+        "error",
+        "missing_location",
+        "grid_code",
+        pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null()),
+    )
+    findings.mask(frame, "warning", "bad_count", "rework_count", pl.col("rework_count") < 0)
+    findings.mask(
+        frame,
+        "warning",
+        "unknown_category",
+        "category",
+        pl.col("category").is_not_null() & ~pl.col("category").is_in(sorted(known_categories)),
+        "category",
+    )
+    if current.grids is not None:
+        todo = frame.filter(
+            pl.col("grid_code").is_null() & pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
+        )
+        if not todo.is_empty():
+            found = grid_at(
+                current.grids, todo.get_column("lon").to_numpy(), todo.get_column("lat").to_numpy()
+            )
+            rows = [r for r, code in zip(todo.get_column(ROW).to_list(), found, strict=True) if code is None]
+            findings.add("warning", "outside_grids", "lon, lat", rows)
+
+
+def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: _Findings) -> tuple[pl.DataFrame, int]:
+    """Keep one row per id: the one updated last (latest lifecycle time), else the later row."""
+    times = [c for c in spec.times if c != "due_at"]
+    updated = pl.max_horizontal(*times) if times else pl.lit(None, dtype=pl.Datetime("us"))
+    ranked = frame.with_columns(updated.alias("_updated")).sort(["_updated", ROW], nulls_last=False)
+    kept = ranked.unique(subset=[spec.id_column], keep="last", maintain_order=True)
+    dropped = sorted(set(frame.get_column(ROW).to_list()) - set(kept.get_column(ROW).to_list()))
+    findings.add("warning", "duplicate_in_file", spec.id_column, dropped)
+    return kept.drop("_updated").sort(ROW), len(dropped)
+
+
+def known_categories(root: Path, settings: Settings) -> set[str]:
+    """Categories already in use: the configured time limits and the categories in the current data."""
+    known = set(settings.category_limit_hours)
+    path = find_table(root, schema.ISSUES_STEM)
+    if path is not None:
+        try:
+            present = pl.scan_parquet(path) if path.suffix == ".parquet" else None
+            if present is not None:
+                known |= set(
+                    present.select(pl.col("category").cast(pl.String).unique())
+                    .collect()
+                    .to_series()
+                    .drop_nulls()
+                )
+        except (pl.exceptions.PolarsError, OSError):
+            pass
+    return known
+
+
+def prepare_table(
+    kind: str, data: bytes, file: str, mapping: Mapping, current: Current, limits: Limits, root: Path
+) -> Prepared:
+    """Read, map, convert and check a table upload; nothing is written."""
+    spec = SPECS[kind]
+    prepared = Prepared(kind=kind, file=file)
+    try:
+        sheet: Sheet = read_table_upload(data, file, limits, mapping.sheet)
+    except DataError as error:
+        prepared.blocking += error.problems
+        return prepared
+    prepared.format, prepared.encoding, prepared.sheet, prepared.sheets = (
+        sheet.format,
+        sheet.encoding,
+        sheet.sheet,
+        sheet.sheets,
+    )
+    if spec.grid != "none" and current.grids is None:
+        prepared.blocking.append(Problem(file, "no_grids_yet"))
+        return prepared
+    frame = _map_header(sheet.cells, kind, mapping, prepared)
+    if frame is None or _missing_columns(frame, spec, prepared):
+        return prepared
+    prepared.total_rows = frame.height
+    frame = blank_empty_words(frame)
+    for column in (*spec.enums, "category", "point_type", "service_type"):
+        if column in frame.columns:
+            frame = map_values(frame, column, mapping)
+    prepared.unmatched = {
+        column: words
+        for column in spec.enums
+        if (words := unmatched_words(frame, column, known_values(column)))
+    }
+    findings = _Findings(file)
+    given = frame
+    frame = _convert(frame, spec, findings)
+    for column in spec.required:
+        empty = given.get_column(column).is_null()
+        findings.add("error", "missing_value", column, given.filter(empty).get_column(ROW).to_list())
+    for column in spec.enums:
+        allowed = ENUM_VALUES[column]
+        bad = pl.col(column).is_not_null() & ~pl.col(column).is_in(list(allowed))
+        severity: Severity = "error" if column in spec.required else "warning"
+        findings.mask(
+            frame,
+            severity,
+            "unknown_value" if severity == "error" else "unknown_value_cleared",
+            column,
+            bad,
+            column,
+        )
+        if severity == "warning":
+            frame = frame.with_columns(pl.when(bad).then(None).otherwise(pl.col(column)).alias(column))
+    frame = _coordinates(frame, spec, mapping, findings)
+    frame = _grid_codes(frame, spec, current, findings)
+    if kind == "issues":
+        _issue_checks(frame, current, findings, known_categories(root, current.settings))
+    if "hours" in spec.floats:
+        findings.mask(frame, "error", "bad_count", "hours", pl.col("hours") < 0)
+    good = frame.filter(~pl.col(ROW).is_in(sorted(findings.error_rows)))
+    good, prepared.superseded = _latest_per_id(good, spec, findings)
+    prepared.errors, prepared.warnings = findings.errors, findings.warnings
+    prepared.bad_rows = len(findings.error_rows)
+    prepared.good = good.select(ROW, *CONTRACT[kind])
+    return prepared
+
+
+# --- grids --------------------------------------------------------------------------
+
+
+def _text_value(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, mapping: Mapping, prepared: Prepared) -> gpd.GeoDataFrame | None:
+    if frame.crs is None:
+        minx, miny, maxx, maxy = frame.total_bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            prepared.blocking.append(Problem(prepared.file, "unknown_crs"))
+            return None
+        frame = frame.set_crs("EPSG:4326")
+    elif frame.crs.to_epsg() not in (4326, 4490):  # CGCS2000 agrees with WGS-84 to within centimetres
+        try:
+            frame = frame.to_crs("EPSG:4326")
+        except Exception as exc:  # pyproj raises several error types
+            prepared.blocking.append(Problem(prepared.file, "unknown_crs", detail=str(exc)[:200]))
+            return None
+    frame = frame.set_crs("EPSG:4326", allow_override=True)
+    if mapping.crs != "wgs84":
+        frame["geometry"] = [
+            coords.convert_geometry(g, mapping.crs, "wgs84") if g is not None else None
+            for g in frame.geometry
+        ]
+    return frame
+
+
+def _polygonal(geometry: Any) -> Any:
+    """The polygon parts of a repaired geometry (make_valid may return a collection)."""
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if merged.geom_type in ("Polygon", "MultiPolygon") else None
+
+
+def _overlaps(geometries: list[Any], rows: list[int]) -> list[tuple[int, int]]:
+    """Pairs of rows whose grids overlap by more than digitising noise."""
+    valid = [(r, g) for r, g in zip(rows, geometries, strict=True) if g is not None]
+    if len(valid) < 2:
+        return []
+    shapes = np.array([g for _, g in valid], dtype=object)
+    tree = shapely.STRtree(shapes)
+    left, right = tree.query(shapes, predicate="overlaps")
+    pairs: list[tuple[int, int]] = []
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i >= j:
+            continue
+        shared = shapes[i].intersection(shapes[j]).area
+        if shared > OVERLAP_SHARE * min(shapes[i].area, shapes[j].area):
+            pairs.append((valid[i][0], valid[j][0]))
+    return pairs
+
+
+def referenced_grid_codes(root: Path) -> set[str]:
+    """Grid codes the current tables use: a new boundary file must still have them all."""
+    codes: set[str] = set()
+    stems = [schema.ISSUES_STEM, *(stem for stem, _ in OPTIONAL_TABLES.values())]
+    for stem in stems:
+        path = find_table(root, stem)
+        if path is None:
+            continue
+        frame, problems = read_table(path, stem)
+        if frame is None or problems or "grid_code" not in frame.columns:
+            continue
+        values = frame.get_column("grid_code")
+        if values.dtype.is_float():
+            values = values.cast(pl.Int64, strict=False)
+        codes |= {str(v).strip() for v in values.drop_nulls().to_list() if str(v).strip()}
+    return codes
+
+
+def prepare_grids(
+    data: bytes, file: str, mapping: Mapping, limits: Limits, root: Path, repair: bool = False
+) -> Prepared:
+    """Read, map, reproject and check a boundary file (GeoJSON or zipped Shapefile)."""
+    prepared = Prepared(kind="grids", file=file)
+    try:
+        frame = read_boundaries(data, file, limits)
+    except DataError as error:
+        prepared.blocking += error.problems
+        return prepared
+    prepared.format = "geo"
+    headers = [c for c in frame.columns if c != frame.geometry.name]
+    prepared.headers = headers
+    matched = match_columns(headers, "grids", mapping)
+    prepared.columns = {headers[i]: c for i, c in matched.items()}
+    prepared.ignored = [h for i, h in enumerate(headers) if i not in matched]
+    missing = [c for c in schema.GRID_REQUIRED if c not in matched.values()]
+    aliases = builtin()["columns"]["grids"]
+    for column in missing:
+        hint = "/".join(aliases.get(column, [])[:4])
+        prepared.blocking.append(Problem(file, "missing_column", column=f"{column} ({hint})"))
+    if missing:
+        return prepared
+    converted = _to_wgs84(gpd.GeoDataFrame(frame), mapping, prepared)
+    if converted is None:
+        return prepared
+    prepared.total_rows = len(converted)
+    findings = _Findings(file)
+    rows = list(range(1, len(converted) + 1))
+    records: dict[str, list[Any]] = {}
+    for position, column in matched.items():
+        values = converted[headers[position]].tolist()
+        if column in ("population", "households"):
+            records[column] = values
+        else:
+            records[column] = [_text_value(v) for v in values]
+    for column in schema.GRID_REQUIRED:
+        if column == "population":
+            continue
+        findings.add(
+            "error",
+            "missing_value",
+            column,
+            [r for r, v in zip(rows, records[column], strict=True) if v is None],
+        )
+    for column in ("population", "households"):
+        if column not in records:
+            continue
+        parsed: list[int | None] = []
+        bad: list[int] = []
+        for row, value in zip(rows, records[column], strict=True):
+            text = _text_value(value)
+            number = None
+            if text is not None:
+                try:
+                    as_float = float(text.replace(",", ""))
+                    number = int(as_float) if as_float.is_integer() and as_float >= 0 else None
+                except ValueError:
+                    number = None
+            if number is None and (text is not None or column == "population"):
+                bad.append(row)
+            parsed.append(number)
+        records[column] = parsed
+        findings.add("error", "bad_count", column, bad)
+    seen: set[str] = set()
+    duplicates = []
+    for row, code in zip(rows, records["grid_code"], strict=True):
+        if code is not None and code in seen:
+            duplicates.append(row)
+        if code is not None:
+            seen.add(code)
+    findings.add("error", "duplicate_id", "grid_code", duplicates)
+
+    geometries: list[Any] = []
+    broken: list[int] = []
+    repaired: list[int] = []
+    invalid: list[int] = []
+    outside: list[int] = []
+    for row, given in zip(rows, converted.geometry, strict=True):
+        geometry = given
+        if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            broken.append(row)
+            geometries.append(None)
+            continue
+        if not geometry.is_valid:
+            if repair:
+                geometry = _polygonal(shapely.make_valid(geometry))
+                (repaired if geometry is not None else broken).append(row)
+            else:
+                invalid.append(row)
+                geometries.append(None)
+                continue
+        if geometry is not None:
+            point = geometry.representative_point()
+            if not bool(coords.in_china([point.x], [point.y])[0]):
+                outside.append(row)
+        geometries.append(geometry)
+    findings.add("error", "invalid_geometry", "geometry", broken)
+    findings.add("error", "invalid_polygon", "geometry", invalid)
+    findings.add("warning", "polygon_repaired", "geometry", repaired)
+    findings.add("error", "outside_china", "geometry", outside)
+
+    ok = [g if r not in findings.error_rows else None for r, g in zip(rows, geometries, strict=True)]
+    pairs = _overlaps(ok, rows)
+    if pairs:
+        code_of = dict(zip(rows, records["grid_code"], strict=True))
+        detail = ", ".join(f"{code_of[a]}/{code_of[b]}" for a, b in pairs[:5])
+        if repair:
+            by_row = dict(zip(rows, ok, strict=True))
+            for a, b in pairs:  # the later grid gives up the shared area
+                first, second = by_row[a], by_row[b]
+                if first is not None and second is not None:
+                    by_row[b] = _polygonal(second.difference(first))
+            ok = [by_row[r] for r in rows]
+            findings.add("warning", "overlap_repaired", "geometry", sorted({b for _, b in pairs}), detail)
+        else:
+            findings.add(
+                "warning",
+                "overlapping_grids",
+                "geometry",
+                sorted({r for pair in pairs for r in pair}),
+                detail,
+            )
+
+    keep = [i for i, r in enumerate(rows) if r not in findings.error_rows and ok[i] is not None]
+    good = gpd.GeoDataFrame(
+        {column: [values[i] for i in keep] for column, values in records.items()},
+        geometry=[ok[i] for i in keep],
+        crs="EPSG:4326",
+    )
+    codes = set(good["grid_code"]) if len(good) else set()
+    lost = sorted(referenced_grid_codes(root) - codes)
+    if lost:
+        prepared.blocking.append(
+            Problem(file, "grids_missing_codes", count=len(lost), detail=", ".join(lost[:8]))
+        )
+    prepared.errors, prepared.warnings = findings.errors, findings.warnings
+    prepared.bad_rows = len(findings.error_rows)
+    prepared.good = good
+    return prepared
+
+
+def excel_serial(value: float) -> datetime:
+    """An Excel day number as a time (the 1900 date system).
+
+    >>> excel_serial(46296.375)
+    datetime.datetime(2026, 10, 1, 9, 0)
+    """
+    return EXCEL_EPOCH + timedelta(days=value)

@@ -1,0 +1,304 @@
+"""Read an uploaded file into a grid of text cells (tables) or a GeoDataFrame (boundaries).
+
+Nothing here trusts the file: the format is told by its first bytes, not its name; text is
+decoded as UTF-8 (with or without BOM), UTF-16 or GB18030 (a superset of GBK); zip archives
+are checked for size and paths before a byte is unpacked; every failure becomes a
+:class:`~dashboard.problems.Problem`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import geopandas as gpd
+import polars as pl
+
+from dashboard.problems import DataError, Problem
+
+SEPARATORS = (",", "\t", ";", "|")
+GEO_SUFFIXES = (".geojson", ".json", ".zip", ".shp")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
+MAX_ZIP_ENTRIES = 1000
+MAX_RATIO = 200  # uncompressed : compressed, per archive member; real files stay far below
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big an upload, and what it unpacks to, may be."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024
+
+
+@dataclass
+class Sheet:
+    """A table read from a file: every cell as text (``None`` when empty), rows as in the file."""
+
+    cells: pl.DataFrame
+    format: str
+    encoding: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+
+
+def _fail(file: str, code: str, detail: str = "") -> DataError:
+    return DataError([Problem(file, code, detail=detail)])
+
+
+def check_size(data: bytes, file: str, limits: Limits) -> None:
+    if not data:
+        raise _fail(file, "empty_file")
+    if len(data) > limits.max_bytes:
+        raise _fail(
+            file,
+            "too_large",
+            detail=f"{len(data) / 1024 / 1024:.1f} MB > {limits.max_bytes / 1024 / 1024:.0f} MB",
+        )
+
+
+def sniff(data: bytes, name: str) -> str:
+    """``xlsx``, ``xls``, ``parquet``, ``zip``, ``json`` or ``text``, from the first bytes."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "zip"
+        return "xlsx" if "[Content_Types].xml" in names else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    stripped = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{") and Path(name).suffix.lower() in (".geojson", ".json"):
+        return "json"
+    return "text"
+
+
+def check_zip(data: bytes, file: str, limits: Limits) -> zipfile.ZipFile:
+    """Open a zip archive after checking its members: no absolute or ``..`` paths, no bombs."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _fail(file, "unreadable", detail=str(exc)[:200]) from exc
+    if len(members) > MAX_ZIP_ENTRIES:
+        raise _fail(file, "zip_bomb", detail=f"{len(members)} entries")
+    total = 0
+    for member in members:
+        path = PurePosixPath(member.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts:
+            raise _fail(file, "zip_unsafe", detail=member.filename[:100])
+        total += member.file_size
+        if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
+            raise _fail(file, "zip_bomb", detail=f"{member.filename[:60]}: {member.file_size} bytes")
+    if total > limits.max_unpacked_bytes:
+        raise _fail(file, "zip_bomb", detail=f"{total} bytes")
+    return archive
+
+
+def _extract(archive: zipfile.ZipFile, target: Path, file: str, limits: Limits) -> None:
+    """Unpack, counting the bytes actually written (member headers may lie)."""
+    written = 0
+    for member in archive.infolist():
+        if member.is_dir():
+            continue
+        out = target / PurePosixPath(member.filename.replace("\\", "/"))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(member) as source, out.open("wb") as sink:
+            while chunk := source.read(1 << 20):
+                written += len(chunk)
+                if written > limits.max_unpacked_bytes:
+                    raise _fail(file, "zip_bomb", detail=f"> {limits.max_unpacked_bytes} bytes")
+                sink.write(chunk)
+
+
+# --- tables -----------------------------------------------------------------------
+
+
+def decode(data: bytes, file: str) -> tuple[str, str]:
+    """Text and the encoding it was in: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise _fail(file, "unreadable", detail=str(exc)[:200]) from exc
+    if b"\x00" in data[:8192]:
+        raise _fail(file, "binary_file")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise _fail(file, "binary_file") from exc
+    # GB18030 decodes most byte soup; real text is mostly printable.
+    sample = text[:20000]
+    odd = sum(1 for ch in sample if not ch.isprintable() and ch not in "\r\n\t")
+    if sample and odd / len(sample) > 0.01:
+        raise _fail(file, "binary_file")
+    return text, "gb18030"
+
+
+def _grid(rows: list[list[str]]) -> pl.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    columns: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
+    for row in rows:
+        for i in range(width):
+            value = row[i].strip() if i < len(row) else ""
+            columns[f"c{i}"].append(value or None)
+    return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+
+
+def read_text_table(data: bytes, file: str) -> Sheet:
+    text, encoding = decode(data, file)
+    head = text[:20000].splitlines()[:30]
+    counts = {sep: sum(line.count(sep) for line in head) for sep in SEPARATORS}
+    separator = max(counts, key=lambda s: counts[s])
+    if counts[separator] == 0:
+        separator = ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as exc:
+        raise _fail(file, "unreadable", detail=str(exc)[:200]) from exc
+    if not any(any(cell.strip() for cell in row) for row in rows):
+        raise _fail(file, "empty_file")
+    return Sheet(cells=_grid(rows), format="csv", encoding=encoding)
+
+
+def _float_text(column: pl.Series) -> pl.Series:
+    """A column as text; 330199001001001.0 from a spreadsheet stays 330199001001001."""
+    if column.dtype.is_float():
+        whole = column == column.round(0)
+        as_int = column.cast(pl.Int64, strict=False).cast(pl.String)
+        return pl.select(
+            pl.when(pl.lit(whole)).then(pl.lit(as_int)).otherwise(pl.lit(column.cast(pl.String)))
+        ).to_series()
+    if isinstance(column.dtype, pl.Datetime):
+        return column.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return column.cast(pl.String)
+
+
+def read_excel(data: bytes, file: str, sheet: str | None) -> Sheet:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(data)
+        names = list(reader.sheet_names)
+        if not names:
+            raise _fail(file, "empty_file")
+        chosen = sheet if sheet in names else None
+        if chosen is None:
+            chosen = names[0]
+        loaded = reader.load_sheet(chosen, header_row=None, skip_rows=0, dtypes="string")
+        frame = pl.DataFrame(pl.from_arrow(loaded.to_arrow()))
+    except DataError:
+        raise
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise _fail(file, "unreadable", detail=str(exc).splitlines()[0][:200] if str(exc) else "") from exc
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in frame.columns)
+    if frame.is_empty():
+        raise _fail(file, "empty_file")
+    return Sheet(cells=frame, format="excel", sheet=chosen, sheets=names)
+
+
+def read_parquet(data: bytes, file: str) -> Sheet:
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # arrow and polars raise several error types for broken files
+        raise _fail(file, "unreadable", detail=str(exc).splitlines()[0][:200] if str(exc) else "") from exc
+    header = pl.DataFrame(
+        {f"c{i}": [name] for i, name in enumerate(frame.columns)},
+        schema={f"c{i}": pl.String for i in range(frame.width)},
+    )
+    body = pl.DataFrame(
+        {f"c{i}": _float_text(frame.get_column(name)) for i, name in enumerate(frame.columns)},
+        schema={f"c{i}": pl.String for i in range(frame.width)},
+    )
+    return Sheet(cells=pl.concat([header, body]), format="parquet")
+
+
+def read_table_upload(data: bytes, file: str, limits: Limits, sheet: str | None = None) -> Sheet:
+    """Any supported table file as cells; raises :class:`DataError` with a clear problem."""
+    check_size(data, file, limits)
+    kind = sniff(data, file)
+    if kind == "xlsx":
+        check_zip(data, file, limits)
+        return read_excel(data, file, sheet)
+    if kind == "xls":
+        return read_excel(data, file, sheet)
+    if kind == "parquet":
+        return read_parquet(data, file)
+    if kind in ("zip", "json"):
+        raise _fail(file, "unsupported_format", detail=", ".join(TABLE_SUFFIXES))
+    return read_text_table(data, file)
+
+
+# --- boundaries ---------------------------------------------------------------------
+
+
+def _read_vector(path: Path, file: str) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    frame: Any = None
+    errors: list[str] = []
+    encodings: tuple[str | None, ...] = (None,)
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
+        encodings = ("utf-8", "gb18030")  # a .dbf without .cpg: Chinese GIS tools write GBK
+    for encoding in encodings:
+        try:
+            frame = (
+                pyogrio.read_dataframe(path, encoding=encoding) if encoding else pyogrio.read_dataframe(path)
+            )
+        except Exception as exc:  # GDAL errors come in many types
+            errors.append(str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+            continue
+        text_columns = [c for c in frame.columns if c != "geometry" and frame[c].dtype == object]
+        if encoding == "utf-8" and any(
+            "\ufffd" in str(v) for c in text_columns for v in frame[c].head(200).tolist()
+        ):
+            continue
+        break
+    if frame is None:
+        raise _fail(file, "unreadable", detail="; ".join(errors))
+    return gpd.GeoDataFrame(frame)
+
+
+def read_boundaries(data: bytes, file: str, limits: Limits) -> gpd.GeoDataFrame:
+    """A GeoJSON file or a zipped Shapefile (or GeoJSON) as a GeoDataFrame with its CRS."""
+    check_size(data, file, limits)
+    kind = sniff(data, file)
+    with tempfile.TemporaryDirectory(prefix="dashboard-import-") as tmp:
+        folder = Path(tmp)
+        if kind == "zip":
+            archive = check_zip(data, file, limits)
+            with archive:
+                _extract(archive, folder, file, limits)
+            candidates = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".shp")
+            candidates += sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".geojson", ".json"))
+            candidates = [p for p in candidates if "__MACOSX" not in p.parts]
+            if not candidates:
+                raise _fail(file, "no_boundaries_in_zip")
+            path = candidates[0]
+            if path.suffix.lower() == ".shp":
+                missing = [s for s in (".dbf", ".shx") if not path.with_suffix(s).exists()]
+                if missing:
+                    raise _fail(file, "shapefile_incomplete", detail=", ".join(missing))
+        elif kind == "json" or (kind == "text" and Path(file).suffix.lower() in (".geojson", ".json")):
+            path = folder / "upload.geojson"
+            path.write_bytes(data)
+        else:
+            raise _fail(file, "unsupported_format", detail=".geojson, .json, .zip (Shapefile)")
+        frame = _read_vector(path, file)
+    if frame.empty:
+        raise _fail(file, "empty_file")
+    return frame

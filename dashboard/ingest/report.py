@@ -1,0 +1,141 @@
+"""The validation report of an upload, as lines (CLI) and as a table (import page), in zh or en."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboard.i18n import Lang, t
+from dashboard.ingest.prepare import Prepared
+from dashboard.ingest.store import Version
+from dashboard.problems import MAX_ROWS_LISTED, Problem
+
+
+def summary(prepared: Prepared, lang: Lang) -> str:
+    """One sentence: how many rows were read, how many can be imported, how many cannot."""
+    if prepared.blocking:
+        return t("imports.summary_blocked", lang, file=prepared.file)
+    return t(
+        "imports.summary",
+        lang,
+        file=prepared.file,
+        total=prepared.total_rows,
+        good=prepared.good_count,
+        bad=prepared.bad_rows,
+        superseded=prepared.superseded,
+    )
+
+
+def details(prepared: Prepared, lang: Lang) -> list[str]:
+    """What was read: format, encoding, sheet, header row, columns matched and ignored."""
+    lines: list[str] = []
+    if prepared.format:
+        lines.append(
+            t(
+                "imports.read_as",
+                lang,
+                format=prepared.format,
+                encoding=prepared.encoding or "-",
+                sheet=prepared.sheet or "-",
+                header_row=prepared.header_row or "-",
+            )
+        )
+    if prepared.columns:
+        matched = ", ".join(f"{h} → {c}" for h, c in prepared.columns.items())
+        lines.append(t("imports.matched", lang, columns=matched))
+    if prepared.ignored:
+        lines.append(t("imports.ignored", lang, columns=", ".join(prepared.ignored)))
+    for column, words in prepared.unmatched.items():
+        lines.append(t("imports.unmatched", lang, column=column, words=", ".join(words)))
+    return lines
+
+
+def _row_text(problem: Problem) -> str:
+    shown = ", ".join(str(r) for r in problem.rows[:MAX_ROWS_LISTED])
+    more = problem.count - min(len(problem.rows), MAX_ROWS_LISTED)
+    return f"{shown} (+{more})" if more > 0 else shown
+
+
+def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:
+    """One row per problem: severity, rows (as numbered in the file), column, count and message."""
+    records = []
+    groups = (("blocking", prepared.blocking), ("error", prepared.errors), ("warning", prepared.warnings))
+    for severity, problems in groups:
+        for problem in problems:
+            text = t(f"problem.{problem.code}", lang, detail=problem.detail, column=problem.column or "")
+            records.append(
+                {
+                    t("imports.col_severity", lang): t(f"imports.severity_{severity}", lang),
+                    t("imports.col_rows", lang): _row_text(problem),
+                    t("imports.col_count", lang): problem.count or (0 if problem.rows else None),
+                    t("imports.col_column", lang): problem.column or "",
+                    t("imports.col_message", lang): text,
+                }
+            )
+    columns = [t(f"imports.col_{c}", lang) for c in ("severity", "rows", "count", "column", "message")]
+    if not records:
+        return pl.DataFrame(schema={c: pl.Int64 if c == columns[2] else pl.String for c in columns})
+    return pl.DataFrame(records).select(columns)
+
+
+def lines(prepared: Prepared, lang: Lang) -> list[str]:
+    """The whole report as text lines (what the CLI prints)."""
+    out = [summary(prepared, lang), *details(prepared, lang)]
+    for severity, problems in (
+        ("blocking", prepared.blocking),
+        ("error", prepared.errors),
+        ("warning", prepared.warnings),
+    ):
+        label = t(f"imports.severity_{severity}", lang)
+        out += [f"[{label}] {p.message(lang)}" for p in problems]
+    return out
+
+
+def version_table(history: list[Version], lang: Lang) -> pl.DataFrame:
+    """The versions of a data root, newest first, for the page and the CLI."""
+    records = []
+    for version in reversed(history):
+        rows = version.rows
+        records.append(
+            {
+                t("imports.col_version", lang): version.id,
+                t("imports.col_time", lang): version.created.replace("T", " "),
+                t("imports.col_action", lang): t(f"imports.action_{version.action}", lang)
+                + (f" {version.restored_from}" if version.restored_from else ""),
+                t("imports.col_kind", lang): t(f"imports.kind_{version.kind}", lang) if version.kind else "",
+                t("imports.col_file", lang): version.file or "",
+                t("imports.col_hash", lang): (version.sha256 or "")[:12],
+                t("imports.col_rows_summary", lang): t(
+                    "imports.rows_summary",
+                    lang,
+                    imported=rows.get("imported", 0),
+                    added=rows.get("added", 0),
+                    updated=rows.get("updated", 0),
+                    skipped=rows.get("skipped", 0),
+                    total=rows.get("total", 0),
+                )
+                if rows
+                else "",
+            }
+        )
+    return pl.DataFrame(records)
+
+
+def preview(prepared: Prepared, rows: int = 20) -> pl.DataFrame:
+    """The first good rows as they will be stored; personal data masked, free text left out."""
+    from dashboard.export import mask_name_expr, mask_phone_expr
+
+    good = prepared.good
+    if good is None:
+        return pl.DataFrame()
+    if prepared.kind == "grids":
+        grids: pl.DataFrame = pl.from_pandas(good.drop(columns="geometry").head(rows))
+        return grids
+    frame: pl.DataFrame = good.head(rows)
+    masks = {
+        "reporter_name": mask_name_expr,
+        "name": mask_name_expr,
+        "reporter_phone": mask_phone_expr,
+        "phone": mask_phone_expr,
+    }
+    frame = frame.with_columns(masks[c](c).alias(c) for c in masks if c in frame.columns)
+    return frame.drop([c for c in ("address", "description") if c in frame.columns])

@@ -1,0 +1,309 @@
+"""Versioned storage of a data root: an import never loses what was there before.
+
+Layout inside the data root::
+
+    .history/
+      log.jsonl                       one line per import or restore
+      versions/<id>/manifest.json     what the version is (time, action, file, hash, counts, mapping)
+      versions/<id>/files/...         every data file of the root as it stood after that step
+      versions/<id>/upload/<name>     the file the user uploaded, byte for byte
+
+A step is written aside first (``.history/tmp-*``), renamed into ``versions/`` in one
+move, and only then is the live file replaced, with ``os.replace`` from a temporary file
+in the same folder: a crash at any point leaves the previous files loading as before.
+The first step of a root also records the root as it was ("baseline"), so it can be restored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from dashboard import schema
+from dashboard.problems import DataError, Problem
+
+HISTORY: Final = ".history"
+# Files of a data root that a version holds (the mappings and the history itself are not data).
+DATA_FILES: Final = (
+    schema.GRIDS_FILE,
+    schema.COMMUNITIES_FILE,
+    schema.STREETS_FILE,
+    schema.META_FILE,
+    "dashboard.toml",
+    *(
+        f"{stem}{suffix}"
+        for stem in (
+            schema.ISSUES_STEM,
+            schema.VOLUNTEERS_STEM,
+            schema.SERVICE_RECORDS_STEM,
+            schema.SERVICE_POINTS_STEM,
+        )
+        for suffix in (".parquet", ".csv")
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    created: str
+    action: str  # "baseline", "import" or "restore"
+    kind: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    mapping: str | None = None
+    restored_from: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created": self.created,
+            "action": self.action,
+            "kind": self.kind,
+            "file": self.file,
+            "sha256": self.sha256,
+            "rows": self.rows,
+            "mapping": self.mapping,
+            "restored_from": self.restored_from,
+            "files": self.files,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Version:
+        return cls(
+            id=str(raw["id"]),
+            created=str(raw.get("created", "")),
+            action=str(raw.get("action", "")),
+            kind=raw.get("kind"),
+            file=raw.get("file"),
+            sha256=raw.get("sha256"),
+            rows={str(k): int(v) for k, v in (raw.get("rows") or {}).items()},
+            mapping=raw.get("mapping"),
+            restored_from=raw.get("restored_from"),
+            files={str(k): str(v) for k, v in (raw.get("files") or {}).items()},
+        )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def live_files(root: Path) -> dict[str, Path]:
+    return {name: root / name for name in DATA_FILES if (root / name).is_file()}
+
+
+def history_dir(root: Path) -> Path:
+    return root / HISTORY
+
+
+def versions(root: Path) -> list[Version]:
+    """Every version of the root, oldest first."""
+    folder = history_dir(root) / "versions"
+    if not folder.is_dir():
+        return []
+    found: list[Version] = []
+    for manifest in sorted(folder.glob("*/manifest.json")):
+        try:
+            found.append(Version.from_json(json.loads(manifest.read_text(encoding="utf-8"))))
+        except (ValueError, KeyError, OSError):
+            continue
+    return found
+
+
+def read_log(root: Path) -> list[dict[str, Any]]:
+    path = history_dir(root) / "log.jsonl"
+    if not path.is_file():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue
+    return entries
+
+
+@contextmanager
+def _lock(root: Path) -> Iterator[None]:
+    history = history_dir(root)
+    history.mkdir(parents=True, exist_ok=True)
+    lock = history / "lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError as exc:
+        raise DataError([Problem(HISTORY, "import_in_progress")]) from exc
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _next_id(root: Path, now: datetime) -> str:
+    number = len(versions(root)) + 1
+    return f"{number:04d}-{now:%Y%m%dT%H%M%S}"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step: a temporary file beside it, then ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            write_bytes(handle, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes(handle: Any, data: bytes) -> None:
+    """The one place data bytes are written (tests inject a failure here)."""
+    handle.write(data)
+
+
+def _snapshot(
+    root: Path,
+    version_id: str,
+    action: str,
+    files: dict[str, bytes | Path],
+    now: datetime,
+    **manifest: Any,
+) -> Version:
+    """Write a version aside and move it into place; the live root is not touched."""
+    history = history_dir(root)
+    staging = history / f"tmp-{uuid.uuid4().hex}"
+    try:
+        hashes: dict[str, str] = {}
+        for name, content in files.items():
+            target = staging / "files" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
+                hashes[name] = _file_hash(target)
+            else:
+                with target.open("wb") as handle:
+                    write_bytes(handle, content)
+                hashes[name] = sha256(content)
+        upload = manifest.pop("upload", None)
+        if upload is not None:
+            name, data = upload
+            target = staging / "upload" / Path(name).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        version = Version(
+            id=version_id, created=now.isoformat(timespec="seconds"), action=action, files=hashes, **manifest
+        )
+        (staging / "manifest.json").write_text(
+            json.dumps(version.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        final = history / "versions" / version_id
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return version
+
+
+def _baseline(root: Path, now: datetime) -> None:
+    if versions(root):
+        return
+    _snapshot(root, _next_id(root, now), "baseline", dict(live_files(root)), now)  # type: ignore[arg-type]
+
+
+def _log(root: Path, entry: dict[str, Any]) -> None:
+    path = history_dir(root) / "log.jsonl"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def commit(
+    root: Path,
+    changes: dict[str, bytes | None],
+    *,
+    kind: str,
+    upload: tuple[str, bytes],
+    rows: dict[str, int],
+    mapping: str | None,
+    now: Callable[[], datetime] = datetime.now,
+) -> Version:
+    """Make ``changes`` (file name → new bytes, or ``None`` to remove) the new version of the root."""
+    moment = now().replace(microsecond=0)
+    with _lock(root):
+        _baseline(root, moment)
+        state: dict[str, bytes | Path] = dict(live_files(root))
+        for name, content in changes.items():
+            if content is None:
+                state.pop(name, None)
+            else:
+                state[name] = content
+        version = _snapshot(
+            root,
+            _next_id(root, moment),
+            "import",
+            state,
+            moment,
+            kind=kind,
+            file=Path(upload[0]).name,
+            sha256=sha256(upload[1]),
+            rows=rows,
+            mapping=mapping,
+            upload=upload,
+        )
+        _apply(root, version)
+        _log(root, {k: v for k, v in version.to_json().items() if k != "files"})
+    return version
+
+
+def _apply(root: Path, version: Version) -> None:
+    """Make the live files those of ``version``: changed files replaced one by one, extra ones removed."""
+    folder = history_dir(root) / "versions" / version.id / "files"
+    current = live_files(root)
+    for name, digest in version.files.items():
+        path = root / name
+        if name in current and _file_hash(path) == digest:
+            continue
+        _write_atomic(path, (folder / name).read_bytes())
+    for name, path in current.items():
+        if name not in version.files:
+            path.unlink(missing_ok=True)
+
+
+def restore(root: Path, version_id: str, now: Callable[[], datetime] = datetime.now) -> Version:
+    """Make an earlier version current again (recorded as a new version, so it can be undone)."""
+    found = {v.id: v for v in versions(root)}
+    if version_id not in found:
+        raise DataError([Problem(HISTORY, "unknown_version", detail=version_id)])
+    source = found[version_id]
+    folder = history_dir(root) / "versions" / version_id / "files"
+    moment = now().replace(microsecond=0)
+    with _lock(root):
+        state: dict[str, bytes | Path] = {name: folder / name for name in source.files}
+        version = _snapshot(
+            root, _next_id(root, moment), "restore", state, moment, restored_from=version_id, kind=source.kind
+        )
+        _apply(root, version)
+        _log(root, {k: v for k, v in version.to_json().items() if k != "files"})
+    return version

@@ -1,0 +1,283 @@
+"""The import page (数据管理): upload, map, check, import; and the history with restore.
+
+The work is done by :mod:`dashboard.ingest`; this module only draws it. An upload is
+checked on every change of the mapping and nothing is written until the user presses
+"Import"; a refused or cancelled import leaves the data root as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard import ingest
+from dashboard.coords import DATUMS
+from dashboard.i18n import Lang, t
+from dashboard.ingest import KINDS, MODES, Mapping, Prepared
+from dashboard.ingest.mapping import CONTRACT, as_datum, known_values, save_mapping, saved_mapping
+from dashboard.ingest.report import details, preview, problem_table, summary, version_table
+from dashboard.ingest.store import versions
+from dashboard.problems import DataError
+from dashboard.ui import data as cached
+
+IGNORE = ""
+UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "parquet", "geojson", "json", "zip"]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _prepare(
+    root: str,
+    stamp: object,
+    kind: str,
+    data_hash: str,
+    name: str,
+    mapping_toml: str,
+    repair: bool,
+    _data: bytes,
+) -> Prepared:
+    """Checked once per upload, mapping and state of the data root (``stamp``)."""
+    from dashboard.ingest.mapping import parse_mapping
+
+    del stamp, data_hash  # part of the cache key only
+    return ingest.prepare(Path(root), kind, _data, name, parse_mapping(mapping_toml), repair=repair)
+
+
+def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang, key: str) -> Mapping:
+    """Headers → contract columns, and the words not yet understood → keys; both editable."""
+    headers = prepared.headers
+    if not headers:
+        return mapping
+    options = [IGNORE, *CONTRACT[kind]]
+    table = pl.DataFrame(
+        {
+            t("imports.col_header", lang): headers,
+            t("imports.col_target", lang): [prepared.columns.get(h, IGNORE) for h in headers],
+        }
+    )
+    edited = st.data_editor(
+        table.to_pandas(),
+        key=f"{key}_columns",
+        hide_index=True,
+        disabled=[t("imports.col_header", lang)],
+        column_config={
+            t("imports.col_target", lang): st.column_config.SelectboxColumn(
+                options=options, help=t("imports.target_help", lang)
+            )
+        },
+        width="stretch",
+    )
+    columns = {
+        str(h): str(c or IGNORE)
+        for h, c in zip(
+            edited[t("imports.col_header", lang)], edited[t("imports.col_target", lang)], strict=True
+        )
+    }
+    values = {c: dict(w) for c, w in mapping.values.items()}
+    for column, words in prepared.unmatched.items():
+        st.caption(t("imports.values_help", lang, column=column))
+        word_table = pl.DataFrame(
+            {
+                t("imports.col_word", lang): words,
+                t("imports.col_key", lang): [values.get(column, {}).get(w, IGNORE) for w in words],
+            }
+        )
+        chosen = st.data_editor(
+            word_table.to_pandas(),
+            key=f"{key}_values_{column}",
+            hide_index=True,
+            disabled=[t("imports.col_word", lang)],
+            column_config={
+                t("imports.col_key", lang): st.column_config.SelectboxColumn(
+                    options=[IGNORE, *known_values(column)]
+                )
+            },
+        )
+        for word, value in zip(
+            chosen[t("imports.col_word", lang)], chosen[t("imports.col_key", lang)], strict=True
+        ):
+            if value:
+                values.setdefault(column, {})[str(word)] = str(value)
+    return Mapping(
+        columns=columns, values=values, crs=mapping.crs, sheet=mapping.sheet, header_row=mapping.header_row
+    )
+
+
+def _report(prepared: Prepared, lang: Lang) -> None:
+    counts = st.columns(4)
+    counts[0].metric(t("imports.count_read", lang), f"{prepared.total_rows:,}", border=True)
+    counts[1].metric(t("imports.count_good", lang), f"{prepared.good_count:,}", border=True)
+    counts[2].metric(t("imports.count_bad", lang), f"{prepared.bad_rows:,}", border=True)
+    counts[3].metric(t("imports.count_superseded", lang), f"{prepared.superseded:,}", border=True)
+    message = summary(prepared, lang)
+    if prepared.refused:
+        st.error(message)
+    elif prepared.errors:
+        st.warning(message)
+    else:
+        st.success(message)
+    for line in details(prepared, lang):
+        st.caption(line)
+    problems = problem_table(prepared, lang)
+    if not problems.is_empty():
+        st.markdown(f"**{t('imports.problems', lang)}** · {t('imports.rows_note', lang)}")
+        st.dataframe(problems, hide_index=True, width="stretch")
+    if prepared.good_count:
+        with st.expander(t("imports.preview", lang, rows=min(20, prepared.good_count))):
+            st.dataframe(preview(prepared), hide_index=True, width="stretch")
+
+
+def _upload_section(root: Path, lang: Lang) -> None:
+    left, middle, right = st.columns([2, 2, 3])
+    kind = str(
+        left.selectbox(
+            t("imports.kind", lang),
+            KINDS,
+            key="import_kind",
+            format_func=lambda k: t(f"imports.kind_{k}", lang),
+        )
+    )
+    saved = saved_mapping(root, kind)
+    mode = "replace"
+    if kind != "grids":
+        mode = str(
+            middle.radio(
+                t("imports.mode", lang),
+                MODES,
+                key="import_mode",
+                format_func=lambda m: t(f"imports.mode_{m}", lang),
+                help=t("imports.mode_help", lang),
+            )
+        )
+    else:
+        middle.caption(t("imports.grids_replace", lang))
+    if saved is not None:
+        right.caption(t("imports.saved_mapping", lang, path=f"data/mappings/{kind}.toml"))
+    upload = st.file_uploader(
+        t("imports.file", lang),
+        type=UPLOAD_TYPES,
+        key=f"import_file_{kind}",
+        help=t("imports.file_help", lang),
+    )
+    if upload is None:
+        st.info(t("imports.start_hint", lang))
+        return
+    data = upload.getvalue()
+    data_hash = hashlib.sha256(data).hexdigest()
+    base = saved or Mapping()
+    with st.expander(t("imports.options", lang), expanded=False):
+        columns = st.columns(4)
+        crs = str(
+            columns[0].selectbox(
+                t("imports.crs", lang),
+                DATUMS,
+                index=DATUMS.index(base.crs) if base.crs in DATUMS else 0,  # type: ignore[arg-type]
+                key=f"import_crs_{kind}",
+                format_func=lambda d: t(f"imports.crs_{d}", lang),
+            )
+        )
+        header_row = int(
+            columns[1].number_input(
+                t("imports.header_row", lang),
+                min_value=0,
+                value=base.header_row or 0,
+                step=1,
+                key=f"import_header_{kind}",
+                help=t("imports.header_row_help", lang),
+            )
+        )
+        repair = (
+            bool(columns[3].checkbox(t("imports.repair", lang), key=f"import_repair_{kind}"))
+            if kind == "grids"
+            else False
+        )
+    mapping = Mapping(
+        columns=dict(base.columns),
+        values=dict(base.values),
+        crs=as_datum(crs),
+        sheet=base.sheet,
+        header_row=header_row or None,
+    )
+    sheet_key = f"import_sheet_{kind}_{data_hash[:8]}"
+    if sheet_key in st.session_state:
+        mapping.sheet = st.session_state[sheet_key] or None
+    editor_key = f"import_map_{kind}_{data_hash[:8]}"
+    # Two passes: read with the mapping so far, then again with the user's edits of the table.
+    prepared = _prepare(
+        str(root), cached.version(root), kind, data_hash, upload.name, mapping.to_toml(), repair, data
+    )
+    if len(prepared.sheets) > 1:
+        st.selectbox(t("imports.sheet", lang), prepared.sheets, key=sheet_key)
+    st.subheader(t("imports.mapping", lang))
+    st.caption(t("imports.mapping_help", lang))
+    mapping = _mapping_editor(prepared, mapping, kind, lang, editor_key)
+    prepared = _prepare(
+        str(root), cached.version(root), kind, data_hash, upload.name, mapping.to_toml(), repair, data
+    )
+    st.subheader(t("imports.report", lang))
+    _report(prepared, lang)
+
+    buttons = st.columns([2, 2, 2, 3])
+    label = t("imports.go", lang, rows=f"{prepared.good_count:,}")
+    if buttons[0].button(label, type="primary", disabled=prepared.refused, key=f"import_go_{data_hash[:8]}"):
+        try:
+            result = ingest.commit_import(root, prepared, data, mapping, mode=mode)  # type: ignore[arg-type]
+        except DataError as error:
+            st.error("\n".join(p.message(lang) for p in error.problems))
+        else:
+            st.session_state["import_done"] = t(
+                "imports.done",
+                lang,
+                version=result.version.id,
+                added=result.added,
+                updated=result.updated,
+                total=result.total,
+            )
+            st.rerun()
+    if buttons[1].button(t("imports.save_mapping", lang), key=f"import_save_{kind}"):
+        save_mapping(root, kind, mapping)
+        st.toast(t("imports.mapping_saved", lang, path=f"data/mappings/{kind}.toml"))
+    buttons[2].download_button(
+        t("imports.download_mapping", lang),
+        mapping.to_toml().encode("utf-8"),
+        file_name=f"{kind}.toml",
+        mime="application/toml",
+        key=f"import_dl_{kind}",
+    )
+    if prepared.errors and not prepared.refused:
+        buttons[3].caption(t("imports.errors_left_out", lang, bad=prepared.bad_rows))
+
+
+def _history_section(root: Path, lang: Lang) -> None:
+    history = versions(root)
+    if not history:
+        st.info(t("imports.no_versions", lang))
+        return
+    st.dataframe(version_table(history, lang), hide_index=True, width="stretch")
+    ids = [v.id for v in reversed(history)]
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    chosen = left.selectbox(t("imports.restore_pick", lang), ids, key="restore_pick")
+    confirm = right.checkbox(t("imports.restore_confirm", lang), key="restore_confirm")
+    if right.button(t("imports.restore", lang), disabled=not confirm, key="restore_go"):
+        try:
+            version = ingest.restore(root, str(chosen))
+        except DataError as error:
+            st.error("\n".join(p.message(lang) for p in error.problems))
+        else:
+            st.session_state["import_done"] = t("imports.restored", lang, version=chosen, new=version.id)
+            st.rerun()
+
+
+def page(root: Path, lang: Lang) -> None:
+    st.title(t("imports.title", lang))
+    st.caption(t("imports.intro", lang, root=str(root)))
+    done = st.session_state.pop("import_done", None)
+    if done:
+        st.success(done)
+    upload_tab, history_tab = st.tabs([t("imports.tab_upload", lang), t("imports.tab_history", lang)])
+    with upload_tab:
+        _upload_section(root, lang)
+    with history_tab:
+        _history_section(root, lang)
