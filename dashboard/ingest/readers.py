@@ -69,8 +69,8 @@ def sniff(data: bytes, name: str) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return "zip"
+        except (zipfile.BadZipFile, OSError, ValueError):  # broken: let the reader of its kind say so
+            return "xlsx" if Path(name).suffix.lower() in (".xlsx", ".xlsm") else "zip"
         return "xlsx" if "[Content_Types].xml" in names else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
@@ -252,8 +252,9 @@ def _read_vector(path: Path, file: str) -> gpd.GeoDataFrame:
     frame: Any = None
     errors: list[str] = []
     encodings: tuple[str | None, ...] = (None,)
-    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
-        encodings = ("utf-8", "gb18030")  # a .dbf without .cpg: Chinese GIS tools write GBK
+    if path.suffix.lower() == ".shp":
+        # A .dbf without .cpg, or with a wrong one: Chinese GIS tools often write GBK.
+        encodings = (None, "gb18030") if path.with_suffix(".cpg").exists() else ("utf-8", "gb18030")
     for encoding in encodings:
         try:
             frame = (

@@ -195,6 +195,7 @@ def _snapshot(
     history = history_dir(root)
     staging = history / f"tmp-{uuid.uuid4().hex}"
     try:
+        staging.mkdir(parents=True)
         hashes: dict[str, str] = {}
         for name, content in files.items():
             target = staging / "files" / name
