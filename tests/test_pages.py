@@ -321,3 +321,39 @@ def test_volunteer_page_headline_numbers(tiny: Path, monkeypatch: pytest.MonkeyP
         )
     )  # type: ignore[arg-type]
     assert counts == {"东湖社区": "2", "西岭社区": "0"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_data_page_lists_the_import_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    from dashboard import ingest
+
+    root = tmp_path / "root"
+    write_grids(root)
+    write_issues_csv(root)
+    upload = "工单编号,登记时间,诉求类别,所属网格,办理状态\nN1,2026-11-01 09:00,环境卫生,{g},已办结\nN2,2026-11-02 09:00,环境卫生,{g},处置中\n"
+    data = upload.replace("{g}", G1).encode("gbk")
+    ingest.commit_import(root, ingest.prepare(root, "issues", data, "11月.csv"), data)
+    at = _page(root, monkeypatch, "pages/data.py", lang=lang)
+    assert not at.exception
+    assert at.title[0].value == t("imports.title", lang)  # type: ignore[arg-type]
+    assert [tab.label for tab in at.tabs] == [t("imports.tab_upload", lang), t("imports.tab_history", lang)]  # type: ignore[arg-type]
+    history = at.dataframe[0].value
+    assert list(history[t("imports.col_file", lang)]) == ["11月.csv", ""]  # type: ignore[arg-type]
+    rows = history[t("imports.col_rows_summary", lang)].iloc[0]  # type: ignore[arg-type]
+    assert rows == t("imports.rows_summary", lang, imported=2, added=2, updated=0, skipped=0, total=12)  # type: ignore[arg-type]
+    assert at.selectbox(key="restore_pick").value == ingest.versions(root)[0].id  # the version before the import
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_root_that_cannot_load_still_reaches_the_import_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    root = tmp_path / "empty"
+    root.mkdir()
+    at = _app(root, monkeypatch, lang=lang).run()
+    assert not at.exception
+    assert any(t("problem.title", lang) in e.value for e in at.error)  # type: ignore[arg-type]
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert at.title[0].value == t("imports.title", lang)  # type: ignore[arg-type]
+    assert at.info[0].value == t("imports.start_hint", lang)  # type: ignore[arg-type]

@@ -396,13 +396,9 @@ def _issue_checks(
     reported = pl.col("reported_at")
     for column in ("resolved_at", "closed_at"):
         findings.mask(frame, "error", "finish_before_report", column, pl.col(column) < reported)
-    findings.mask(
-        frame,
-        "error",
-        "missing_location",
-        "grid_code",
-        pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null()),
-    )
+    unplaced = pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null())
+    already = pl.col(ROW).is_in(sorted(findings.error_rows))  # an unknown code or a point outside China
+    findings.mask(frame, "error", "missing_location", "grid_code", unplaced & ~already)
     findings.mask(frame, "warning", "bad_count", "rework_count", pl.col("rework_count") < 0)
     findings.mask(
         frame,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from dashboard.formatting import format_count
 from dashboard.i18n import Lang, t
 from dashboard.ingest.prepare import Prepared
 from dashboard.ingest.store import Version
@@ -107,11 +108,7 @@ def version_table(history: list[Version], lang: Lang) -> pl.DataFrame:
                 t("imports.col_rows_summary", lang): t(
                     "imports.rows_summary",
                     lang,
-                    imported=rows.get("imported", 0),
-                    added=rows.get("added", 0),
-                    updated=rows.get("updated", 0),
-                    skipped=rows.get("skipped", 0),
-                    total=rows.get("total", 0),
+                    **{k: format_count(rows.get(k, 0), lang) for k in ("imported", "added", "updated", "skipped", "total")},
                 )
                 if rows
                 else "",

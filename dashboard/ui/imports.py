@@ -45,16 +45,23 @@ def _prepare(
     return ingest.prepare(Path(root), kind, _data, name, parse_mapping(mapping_toml), repair=repair)
 
 
+def _field_option(column: str, lang: Lang) -> str:
+    return f"{column} · {t(f'field.{column}', lang)}"
+
+
 def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang, key: str) -> Mapping:
     """Headers → contract columns, and the words not yet understood → keys; both editable."""
     headers = prepared.headers
     if not headers:
         return mapping
-    options = [IGNORE, *CONTRACT[kind]]
+    options = [IGNORE, *(_field_option(c, lang) for c in CONTRACT[kind])]
+    back = {_field_option(c, lang): c for c in CONTRACT[kind]}
     table = pl.DataFrame(
         {
             t("imports.col_header", lang): headers,
-            t("imports.col_target", lang): [prepared.columns.get(h, IGNORE) for h in headers],
+            t("imports.col_target", lang): [
+                _field_option(prepared.columns[h], lang) if h in prepared.columns else IGNORE for h in headers
+            ],
         }
     )
     edited = st.data_editor(
@@ -70,7 +77,7 @@ def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang,
         width="stretch",
     )
     columns = {
-        str(h): str(c or IGNORE)
+        str(h): back.get(str(c or IGNORE), IGNORE)
         for h, c in zip(
             edited[t("imports.col_header", lang)], edited[t("imports.col_target", lang)], strict=True
         )
@@ -158,7 +165,7 @@ def _upload_section(root: Path, lang: Lang) -> None:
     upload = st.file_uploader(
         t("imports.file", lang),
         type=UPLOAD_TYPES,
-        key=f"import_file_{kind}",
+        key=f"import_file_{kind}_{st.session_state.get('import_round', 0)}",
         help=t("imports.file_help", lang),
     )
     if upload is None:
@@ -210,14 +217,18 @@ def _upload_section(root: Path, lang: Lang) -> None:
     )
     if len(prepared.sheets) > 1:
         st.selectbox(t("imports.sheet", lang), prepared.sheets, key=sheet_key)
-    st.subheader(t("imports.mapping", lang))
-    st.caption(t("imports.mapping_help", lang))
-    mapping = _mapping_editor(prepared, mapping, kind, lang, editor_key)
+    report = st.container()
+    needs_work = bool(prepared.blocking or prepared.unmatched)
+    title = t("imports.mapping_title", lang, matched=len(prepared.columns), total=len(prepared.headers))
+    with st.expander(title, expanded=needs_work, icon=":material/table_edit:"):
+        st.caption(t("imports.mapping_help", lang))
+        mapping = _mapping_editor(prepared, mapping, kind, lang, editor_key)
     prepared = _prepare(
         str(root), cached.version(root), kind, data_hash, upload.name, mapping.to_toml(), repair, data
     )
-    st.subheader(t("imports.report", lang))
-    _report(prepared, lang)
+    with report:
+        st.subheader(t("imports.report", lang))
+        _report(prepared, lang)
 
     buttons = st.columns([2, 2, 2, 3])
     label = t("imports.go", lang, rows=f"{prepared.good_count:,}")
@@ -227,6 +238,7 @@ def _upload_section(root: Path, lang: Lang) -> None:
         except DataError as error:
             st.error("\n".join(p.message(lang) for p in error.problems))
         else:
+            st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # empty the uploader
             st.session_state["import_done"] = t(
                 "imports.done",
                 lang,
@@ -258,7 +270,8 @@ def _history_section(root: Path, lang: Lang) -> None:
     st.dataframe(version_table(history, lang), hide_index=True, width="stretch")
     ids = [v.id for v in reversed(history)]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    chosen = left.selectbox(t("imports.restore_pick", lang), ids, key="restore_pick")
+    # The newest version is the current data: offer the one before it first.
+    chosen = left.selectbox(t("imports.restore_pick", lang), ids, index=min(1, len(ids) - 1), key="restore_pick")
     confirm = right.checkbox(t("imports.restore_confirm", lang), key="restore_confirm")
     if right.button(t("imports.restore", lang), disabled=not confirm, key="restore_go"):
         try:
