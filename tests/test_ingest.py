@@ -547,3 +547,12 @@ def test_issues_need_grids_first(tmp_path: Path) -> None:
     prepared = ingest.prepare(root, "issues", GBK_CSV.encode("gbk"), "a.csv")
     assert prepared.refused and prepared.blocking[0].code == "no_grids_yet"
     assert "import the grid boundary file" in prepared.blocking[0].message("en")
+
+
+def test_the_preview_masks_personal_data(grids_only: Path) -> None:
+    from dashboard.ingest.report import preview
+
+    csv = f"工单编号,登记时间,诉求类别,所属网格,办理状态,联系电话,上报人,地址\nP1,2026-10-01 09:00,环境卫生,{G1},已办结,13812345678,张三丰,东湖社区幸福路8号\n"
+    shown = preview(ingest.prepare(grids_only, "issues", csv.encode("gbk"), "a.csv")).row(0, named=True)
+    assert (shown["reporter_phone"], shown["reporter_name"]) == ("138****5678", "张**")
+    assert "address" not in shown

@@ -324,7 +324,9 @@ def test_volunteer_page_headline_numbers(tiny: Path, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_data_page_lists_the_import_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+def test_data_page_lists_the_import_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
     from dashboard import ingest
 
     root = tmp_path / "root"
@@ -341,7 +343,9 @@ def test_data_page_lists_the_import_history(tmp_path: Path, monkeypatch: pytest.
     assert list(history[t("imports.col_file", lang)]) == ["11月.csv", ""]  # type: ignore[arg-type]
     rows = history[t("imports.col_rows_summary", lang)].iloc[0]  # type: ignore[arg-type]
     assert rows == t("imports.rows_summary", lang, imported=2, added=2, updated=0, skipped=0, total=12)  # type: ignore[arg-type]
-    assert at.selectbox(key="restore_pick").value == ingest.versions(root)[0].id  # the version before the import
+    assert (
+        at.selectbox(key="restore_pick").value == ingest.versions(root)[0].id
+    )  # the version before the import
 
 
 @pytest.mark.parametrize("lang", LANGS)

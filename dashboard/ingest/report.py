@@ -108,7 +108,10 @@ def version_table(history: list[Version], lang: Lang) -> pl.DataFrame:
                 t("imports.col_rows_summary", lang): t(
                     "imports.rows_summary",
                     lang,
-                    **{k: format_count(rows.get(k, 0), lang) for k in ("imported", "added", "updated", "skipped", "total")},
+                    **{
+                        k: format_count(rows.get(k, 0), lang)
+                        for k in ("imported", "added", "updated", "skipped", "total")
+                    },
                 )
                 if rows
                 else "",

@@ -238,7 +238,9 @@ def _upload_section(root: Path, lang: Lang) -> None:
         except DataError as error:
             st.error("\n".join(p.message(lang) for p in error.problems))
         else:
-            st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # empty the uploader
+            st.session_state["import_round"] = (
+                st.session_state.get("import_round", 0) + 1
+            )  # empty the uploader
             st.session_state["import_done"] = t(
                 "imports.done",
                 lang,
@@ -271,7 +273,9 @@ def _history_section(root: Path, lang: Lang) -> None:
     ids = [v.id for v in reversed(history)]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     # The newest version is the current data: offer the one before it first.
-    chosen = left.selectbox(t("imports.restore_pick", lang), ids, index=min(1, len(ids) - 1), key="restore_pick")
+    chosen = left.selectbox(
+        t("imports.restore_pick", lang), ids, index=min(1, len(ids) - 1), key="restore_pick"
+    )
     confirm = right.checkbox(t("imports.restore_confirm", lang), key="restore_confirm")
     if right.button(t("imports.restore", lang), disabled=not confirm, key="restore_go"):
         try:
