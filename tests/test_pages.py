@@ -361,3 +361,25 @@ def test_a_root_that_cannot_load_still_reaches_the_import_page(
     assert not at.exception
     assert at.title[0].value == t("imports.title", lang)  # type: ignore[arg-type]
     assert at.info[0].value == t("imports.start_hint", lang)  # type: ignore[arg-type]
+
+
+def test_an_import_shows_on_the_next_run_without_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dataset cache is keyed by the files' fingerprint: new data shows at once."""
+    from dashboard import ingest
+
+    root = tmp_path / "root"
+    write_grids(root)
+    write_issues_csv(root)
+    at = _app(root, monkeypatch, period="2026-10", lang="en").run()
+    cards = {m.label.split(" :")[0]: m for m in at.metric}
+    assert cards[t("metric.issue_count.label", "en")].value == "8"
+    upload = (
+        f"issue_id,reported_at,category,grid_code,status\nX1,2026-10-05 09:00,其他,{G1},resolved\n".encode()
+    )
+    ingest.commit_import(root, ingest.prepare(root, "issues", upload, "x.csv"), upload)
+    # A new session in the same server process (AppTest's own re-run would skip the frame).
+    at = _app(root, monkeypatch, period="2026-10", lang="en").run()
+    cards = {m.label.split(" :")[0]: m for m in at.metric}
+    assert cards[t("metric.issue_count.label", "en")].value == "9"

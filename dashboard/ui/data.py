@@ -21,6 +21,8 @@ from dashboard.periods import Period
 from dashboard.selection import Selection
 
 WATCHED = ("geo", "data", "dashboard.toml")
+# Files under the watched folders that are not data: saving an import mapping reloads nothing.
+NOT_DATA = ("data/mappings",)
 
 
 def version(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -30,14 +32,16 @@ def version(root: Path) -> tuple[tuple[str, int, int], ...]:
         path = root / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
-            if file.is_file():
+            if file.is_file() and not str(file.relative_to(root)).startswith(NOT_DATA):
                 info = file.stat()
                 stamp.append((str(file.relative_to(root)), info.st_size, info.st_mtime_ns))
     return tuple(stamp)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load(root: str, _version: tuple[tuple[str, int, int], ...]) -> Dataset:
+def _load(root: str, stamp: tuple[tuple[str, int, int], ...]) -> Dataset:
+    # ``stamp`` is part of the cache key (no leading underscore): a changed file loads anew.
+    del stamp
     return load_dataset(Path(root))
 
 
