@@ -1,4 +1,4 @@
-"""Data management (数据管理): import this month's files, check them, and restore an earlier version."""
+"""Data management: import this month's files, check them, and restore an earlier version."""
 
 from dashboard.ui import frame, imports
 

@@ -24,8 +24,6 @@ from dashboard.coords import DATUMS, Datum
 
 KINDS: Final = ("issues", "grids", "volunteers", "service_records", "service_points")
 MAPPINGS_DIR: Final = "data/mappings"
-# Cells that mean "nothing here" in exports.
-EMPTY_WORDS: Final = ("-", "--", "—", "——", "/", "无", "null", "none", "nan", "#n/a", "n/a", "na")
 
 # The contract columns of each kind, in the order they are written.
 CONTRACT: Final[dict[str, tuple[str, ...]]] = {
@@ -247,8 +245,8 @@ def map_values(frame: pl.DataFrame, column: str, mapping: Mapping | None) -> pl.
 
 
 def blank_empty_words(frame: pl.DataFrame) -> pl.DataFrame:
-    """Cells such as "-", "无" or "#N/A" become empty."""
-    words = list(EMPTY_WORDS)
+    """Cells such as "-" or "#N/A" (``[empty]`` in aliases.toml) become empty."""
+    words = [str(w).lower() for w in builtin()["empty"]["words"]]
     return frame.with_columns(
         pl.when(
             pl.col(c).str.strip_chars().str.to_lowercase().is_in(words) | (pl.col(c).str.strip_chars() == "")

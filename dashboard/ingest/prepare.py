@@ -46,18 +46,6 @@ from dashboard.problems import DataError, Problem, rows_problem
 from dashboard.settings import Settings
 
 Severity = Literal["error", "warning"]
-EXTRA_TIME_FORMATS: Final = (
-    "%Y/%m/%d %H:%M:%S%.f",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日 %H时%M分",
-    "%Y年%m月%d日",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y.%m.%d %H:%M",
-    "%Y.%m.%d",
-    "%Y%m%d%H%M%S",
-    "%Y%m%d",
-)
 EXCEL_EPOCH: Final = datetime(1899, 12, 30)
 # Excel day numbers from 1954 to 2119: anything else in a date column is not a serial date.
 SERIAL_RANGE: Final = (20000.0, 80000.0)
@@ -225,9 +213,9 @@ class _Findings:
 
 
 def parse_times(column: str) -> pl.Expr:
-    """Text to datetime: the usual formats, Chinese dates (2026年10月1日) and Excel day numbers."""
+    """Text to datetime: the contract's formats, those of ``[dates]`` in aliases.toml, Excel day numbers."""
     text = pl.col(column).str.strip_chars()
-    formats = [*TIME_FORMATS, *EXTRA_TIME_FORMATS]
+    formats = [*TIME_FORMATS, *builtin()["dates"]["formats"]]
     parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
     serial = text.cast(pl.Float64, strict=False)
     from_serial = (

@@ -1,4 +1,4 @@
-"""The import page (数据管理): upload, map, check, import; and the history with restore.
+"""The import page (data management): upload, map, check, import; and the history with restore.
 
 The work is done by :mod:`dashboard.ingest`; this module only draws it. An upload is
 checked on every change of the mapping and nothing is written until the user presses
