@@ -23,7 +23,9 @@ pytestmark = pytest.mark.benchmark
 
 def test_import_the_street_demo_as_a_gbk_csv(tmp_path: Path) -> None:
     issues = pl.read_parquet(REPO / "data" / "issues.parquet")
-    data = issues.with_columns(pl.col(pl.Datetime).dt.strftime("%Y/%m/%d %H:%M")).write_csv().encode("gb18030")
+    data = (
+        issues.with_columns(pl.col(pl.Datetime).dt.strftime("%Y/%m/%d %H:%M")).write_csv().encode("gb18030")
+    )
     prepare_s, commit_s = [], []
     for run in range(3):
         root = tmp_path / f"root{run}"
