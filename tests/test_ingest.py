@@ -556,3 +556,76 @@ def test_the_preview_masks_personal_data(grids_only: Path) -> None:
     shown = preview(ingest.prepare(grids_only, "issues", csv.encode("gbk"), "a.csv")).row(0, named=True)
     assert (shown["reporter_phone"], shown["reporter_name"]) == ("138****5678", "张**")
     assert "address" not in shown
+
+
+# --- other formats and kinds ---------------------------------------------------------------------
+
+
+def test_legacy_xls_and_utf16_text_and_parquet_read_the_same_rows(grids_only: Path, tmp_path: Path) -> None:
+    import polars as pl
+    import xlwt
+
+    rows = [
+        ("工单编号", "上报时间", "事件类型", "网格编码", "事件状态"),
+        ("L1", "2026-10-01 09:00", "环境卫生", G1, "已办结"),
+    ]
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sheet1")
+    sheet.write(0, 0, "2026年10月台账")
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    xls = io.BytesIO()
+    book.save(xls)
+    utf16 = "\n".join("\t".join(row) for row in rows).encode("utf-16")
+    parquet = io.BytesIO()
+    pl.DataFrame(
+        {
+            "issue_id": ["L1"],
+            "reported_at": [dt.datetime(2026, 10, 1, 9)],
+            "category": ["环境卫生"],
+            "grid_code": [G1],
+            "status": ["已办结"],
+        }
+    ).write_parquet(parquet)
+    for name, data in (("a.xls", xls.getvalue()), ("a.txt", utf16), ("a.parquet", parquet.getvalue())):
+        prepared = ingest.prepare(grids_only, "issues", data, name)
+        assert not prepared.errors and not prepared.blocking, (name, prepared.blocking)
+        row = prepared.good.row(0, named=True)
+        assert (row["issue_id"], row["reported_at"], row["status"], row["grid_code"]) == (
+            "L1",
+            dt.datetime(2026, 10, 1, 9),
+            "resolved",
+            G1,
+        ), name
+
+
+def test_volunteers_service_records_and_points_import(grids_only: Path, tmp_path: Path) -> None:
+    write_issues_csv(grids_only)
+    files = {
+        "volunteers": f"志愿者编号,所属网格,注册时间,政治面貌,姓名,联系电话\nV1,{G1},2026/1/5,中共党员,王小明,13800001111\nV2,{G3},2026/2/5,群众,李小红,\n",
+        "service_records": "记录编号,志愿者编号,服务时间,服务时长,服务类型\nS1,V1,2026/10/3 9:00,3,助老\nS2,V2,2026/10/4 9:00,2.5,平安巡逻\n",
+        "service_points": "站点编号,站点名称,站点类型,经度,纬度\nP1,东湖党群服务中心,党群服务中心,120.005,30.005\n",
+    }
+    for kind, text in files.items():
+        code, out, err = _run(
+            "import",
+            "--data",
+            str(grids_only),
+            "--kind",
+            kind,
+            str(_write(tmp_path / f"{kind}.csv", text, "gbk")),
+        )
+        assert code == 0, out + err
+    dataset = load_dataset(grids_only)
+    assert (
+        dataset.volunteers is not None
+        and dataset.service_records is not None
+        and dataset.service_points is not None
+    )
+    assert dict(
+        zip(dataset.volunteers["volunteer_id"], dataset.volunteers["is_party_member"], strict=True)
+    ) == {"V1": True, "V2": False}
+    assert sorted(dataset.service_records["service_type"]) == ["elderly_care", "safety_patrol"]
+    assert dataset.service_records["hours"].sum() == pytest.approx(5.5)
+    assert dataset.service_points.row(0, named=True)["point_type"] == "party_service_center"
