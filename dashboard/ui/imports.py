@@ -230,7 +230,7 @@ def _upload_section(root: Path, lang: Lang) -> None:
         st.subheader(t("imports.report", lang))
         _report(prepared, lang)
 
-    buttons = st.columns([2, 2, 2, 3])
+    buttons = st.columns([2, 2, 2, 1, 2])
     label = t("imports.go", lang, rows=f"{prepared.good_count:,}")
     if buttons[0].button(label, type="primary", disabled=prepared.refused, key=f"import_go_{data_hash[:8]}"):
         try:
@@ -260,8 +260,11 @@ def _upload_section(root: Path, lang: Lang) -> None:
         mime="application/toml",
         key=f"import_dl_{kind}",
     )
+    if buttons[3].button(t("imports.cancel", lang), key=f"import_cancel_{data_hash[:8]}"):
+        st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # nothing written
+        st.rerun()
     if prepared.errors and not prepared.refused:
-        buttons[3].caption(t("imports.errors_left_out", lang, bad=prepared.bad_rows))
+        buttons[4].caption(t("imports.errors_left_out", lang, bad=prepared.bad_rows))
 
 
 def _history_section(root: Path, lang: Lang) -> None:
