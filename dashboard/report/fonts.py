@@ -1,0 +1,92 @@
+"""A CJK font for the report: found on this machine for matplotlib, named for PowerPoint.
+
+PowerPoint files do not embed fonts: the slides name :data:`PPTX_FONT` (Microsoft YaHei,
+present on every Chinese Windows and Office) as both the Latin and the East Asian font, and
+the viewer's machine draws it. Matplotlib (the maps, and every page of the PDF) needs a real
+font file here: :func:`cjk_font` looks for Noto Sans CJK (Debian's fonts-noto-cjk), then the
+usual Windows, macOS and Linux Chinese fonts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from matplotlib import font_manager
+
+from dashboard.i18n import t
+
+PPTX_FONT: Final = "Microsoft YaHei"
+# Font files tried first, in order (Debian/Ubuntu, Windows, macOS).
+CANDIDATE_FILES: Final[tuple[str, ...]] = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simhei.ttf",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Medium.ttc",
+)
+# Family names matplotlib may already know (installed elsewhere).
+CANDIDATE_FAMILIES: Final[tuple[str, ...]] = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Heiti SC",
+)
+
+
+class FontMissingError(RuntimeError):
+    """No Chinese font on this machine; the message says how to install one, in both languages."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{t('report.font_missing', 'zh')}\n{t('report.font_missing', 'en')}")
+
+
+@cache
+def cjk_font() -> str:
+    """The family name of a CJK font registered with matplotlib; raises :class:`FontMissingError`."""
+    for candidate in CANDIDATE_FILES:
+        path = Path(candidate)
+        if path.is_file():
+            font_manager.fontManager.addfont(str(path))
+            return str(font_manager.FontProperties(fname=str(path)).get_name())
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CANDIDATE_FAMILIES:
+        if family in known:
+            return family
+    raise FontMissingError
+
+
+def rc_params() -> Any:
+    """Matplotlib settings for report figures: the CJK font, minus signs it can draw, fonts embedded as text.
+
+    (Typed ``Any``: matplotlib's stubs want a dict keyed by the literal names of its settings.)
+    """
+    return {
+        "font.family": [cjk_font(), "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "pdf.fonttype": 42,
+        "svg.fonttype": "none",
+    }
+
+
+def em_width(text: str) -> float:
+    """Approximate width of ``text`` in ems: wide (Chinese) characters one em, others about half."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in ("W", "F") else 0.55 for c in text)
+
+
+def fitting_size(text: str, width_in: float, largest: float, smallest: float = 12.0) -> float:
+    """The largest font size (pt) up to ``largest`` at which ``text`` fits on one line of ``width_in`` inches."""
+    width = em_width(text)
+    if width == 0:
+        return largest
+    return max(smallest, min(largest, width_in * 72 / width))
