@@ -328,3 +328,39 @@ def test_unloadable_data_is_a_bilingual_error(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "数据目录不存在" in err and "does not exist" in err
+
+
+# --- the app -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "labels"), [("zh", ["下载 PPT", "下载 PDF"]), ("en", ["Download PPT", "Download PDF"])]
+)
+def test_overview_offers_the_report_downloads(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, fresh_caches: None, lang: str, labels: list[str]
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tiny))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["period"] = "2026-10"
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == labels
+    assert all(b.proto.deferred_file_id for b in buttons)  # made on click, not on every run
+
+
+def test_report_bytes_are_cached_per_language_and_format(tiny: Path) -> None:
+    from dashboard.selection import Selection
+    from dashboard.ui import data
+
+    dataset = load_dataset(tiny)
+    selection = Selection(parse_period("2026-10"), lang="en")
+    first = data.report_bytes(dataset, selection, "pptx")
+    assert data.report_bytes(dataset, selection, "pptx") is first
+    titles = [s.shapes.title.text for s in Presentation(io.BytesIO(first)).slides]
+    assert titles[1] == "Key figures against target and last month"
+    pdf = data.report_bytes(dataset, selection, "pdf")
+    assert pdf.startswith(b"%PDF") and pdf is not first
