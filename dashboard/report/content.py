@@ -77,8 +77,6 @@ class TableBlock:
     rows: tuple[tuple[str, ...], ...]
     grades: tuple[tuple[Grade, ...], ...]
     title: str = ""
-    # Relative column widths (same length as ``columns``).
-    widths: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,14 +256,6 @@ def _league_slides(
     display = tables.league_table(shown, by, LEAGUE_KEYS, settings, lang)
     keep = [c for c in display.frame.columns if c != t("loop.score", lang)]
     block = _display(display, keep)
-    wide = {
-        t(f"common.unit_{by}", lang): 1.5,
-        t("common.small_sample_column", lang, n=settings.small_sample): 1.3,
-    }
-    narrow = {t("common.rank", lang): 0.6}
-    block = TableBlock(
-        block.columns, block.rows, block.grades, widths=tuple(wide.get(c, narrow.get(c, 1.0)) for c in keep)
-    )
     notes = []
     if table.height > shown.height:
         notes.append(t("report.league_more", lang, n=table.height - shown.height))
@@ -284,9 +274,7 @@ def _league_slides(
             if c != t("common.small_sample_column", lang, n=settings.small_sample)
         ]
         listed = _display(shown_list, columns)
-        blocks.append(
-            TableBlock(listed.columns, listed.rows, listed.grades, t(key, lang, n=5), (0.7, 1.6, 1.2, 1.0))
-        )
+        blocks.append(TableBlock(listed.columns, listed.rows, listed.grades, t(key, lang, n=5)))
     ranked = table.filter(pl.col("resolution_rate").is_not_null()).head(MAX_LEAGUE_ROWS)
     rates = ranked.get_column("resolution_rate").to_list()
     blocks.append(
@@ -416,7 +404,6 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
         rows=unit_rows,
         grades=tuple(("none",) * 4 for _ in unit_rows),
         title=t("report.overdue_by_unit", lang, unit=unit_label),
-        widths=(2.0, 1.0, 1.0, 1.3),
     )
     cases = overdue.sort(["days_overdue", "issue_id"], descending=[True, False]).head(MAX_OVERDUE_ROWS)
     case_rows = tuple(
@@ -442,7 +429,6 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
             ("none", "none", "none", "red" if float(row[3]) >= OLD_DAYS else "amber") for row in case_rows
         ),
         title=t("report.overdue_cases", lang, n=len(case_rows)),
-        widths=(1.3, 1.3, 2.4, 1.0),
     )
     note = t("report.overdue_summary", lang, as_of=as_of, n=format_count(overdue.height, lang))
     return Slide(

@@ -10,6 +10,7 @@ usual Windows, macOS and Linux Chinese fonts.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -90,3 +91,28 @@ def fitting_size(text: str, width_in: float, largest: float, smallest: float = 1
     if width == 0:
         return largest
     return max(smallest, min(largest, width_in * 72 / width))
+
+
+CELL_PAD_IN: Final = 0.16  # a table cell's left and right margins together, in inches
+BOLD_WIDER: Final = 1.08  # bold text is about this much wider
+
+
+def column_widths(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], total_in: float, size: float
+) -> list[float]:
+    """Widths (inches) of a table's columns: each as wide as its longest text, scaled to ``total_in``."""
+    natural = [
+        max([em_width(name) * BOLD_WIDER, *(em_width(row[index]) * BOLD_WIDER for row in rows)]) * size / 72
+        + CELL_PAD_IN
+        for index, name in enumerate(columns)
+    ]
+    total = sum(natural)
+    if total <= total_in:
+        extra = (total_in - total) / len(natural)
+        return [width + extra for width in natural]
+    return [width * total_in / total for width in natural]
+
+
+def cell_font_size(text: str, width_in: float, size: float) -> float:
+    """The font size at which ``text`` (bold or not) fits a cell ``width_in`` wide, at most ``size``."""
+    return fitting_size(text, (width_in - CELL_PAD_IN) / BOLD_WIDER, size, smallest=7.0)

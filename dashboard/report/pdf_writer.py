@@ -29,7 +29,7 @@ from dashboard.report.content import (
     TableBlock,
     TextBlock,
 )
-from dashboard.report.fonts import em_width, fitting_size, rc_params
+from dashboard.report.fonts import cell_font_size, column_widths, em_width, fitting_size, rc_params
 
 WIDTH: Final = 13.333
 HEIGHT: Final = 7.5
@@ -158,9 +158,8 @@ def _table(fig: Any, block: TableBlock, box: Box, colors: dict[str, str]) -> Non
     size = 12 if row_h >= 0.3 else 10
     ax = fig.add_axes(_fig_box((left, top, width, row_h * n_rows)))
     ax.set_axis_off()
-    weights = block.widths or tuple(1.0 for _ in block.columns)
-    total = sum(weights)
-    widths = [w / total for w in weights]
+    inches = column_widths(block.columns, block.rows, width, size)
+    widths = [w / width for w in inches]
     table = ax.table(
         cellText=[list(r) for r in block.rows] or None,
         colLabels=list(block.columns),
@@ -174,6 +173,7 @@ def _table(fig: Any, block: TableBlock, box: Box, colors: dict[str, str]) -> Non
         cell.set_edgecolor("#e5e7eb")
         cell.PAD = 0.04
         text = cell.get_text()
+        text.set_fontsize(cell_font_size(text.get_text(), inches[c], size))
         if r == 0:
             cell.set_facecolor(HEADER)
             text.set_color("white")

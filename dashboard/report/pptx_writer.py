@@ -33,7 +33,7 @@ from dashboard.report.content import (
     TableBlock,
     TextBlock,
 )
-from dashboard.report.fonts import PPTX_FONT, fitting_size
+from dashboard.report.fonts import PPTX_FONT, cell_font_size, column_widths, fitting_size
 
 EMU_PER_INCH: Final = 914400
 WIDTH: Final = Inches(13.333)
@@ -186,14 +186,13 @@ def _table(slide: Any, block: TableBlock, box: tuple[int, int, int, int], colors
     size = 12 if row_h >= Inches(0.3) else 10
     shape = slide.shapes.add_table(n_rows, len(block.columns), left, top, width, row_h * n_rows)
     table = shape.table
-    weights = block.widths or tuple(1.0 for _ in block.columns)
-    total = sum(weights)
-    for index, weight in enumerate(weights):
-        table.columns[index].width = Emu(int(width * weight / total))
+    inches = column_widths(block.columns, block.rows, width / EMU_PER_INCH, size)
+    for index, column_width in enumerate(inches):
+        table.columns[index].width = Emu(int(column_width * EMU_PER_INCH))
     for row in table.rows:
         row.height = Emu(int(row_h))
 
-    def fill(cell: Any, text: str, color: str | None, text_color: str, bold: bool) -> None:
+    def fill(cell: Any, column: int, text: str, color: str | None, text_color: str, bold: bool) -> None:
         cell.margin_left = cell.margin_right = Inches(0.05)
         cell.margin_top = cell.margin_bottom = Inches(0.01)
         cell.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -205,16 +204,16 @@ def _table(slide: Any, block: TableBlock, box: tuple[int, int, int, int], colors
         paragraph = frame.paragraphs[0]
         run = paragraph.add_run()
         run.text = text
-        _style(run.font, size, bold, text_color)
+        _style(run.font, cell_font_size(text, inches[column], size), bold, text_color)
 
     for column, name in enumerate(block.columns):
-        fill(table.cell(0, column), name, HEADER, "FFFFFF", True)
+        fill(table.cell(0, column), column, name, HEADER, "FFFFFF", True)
     for r, (values, grades) in enumerate(zip(block.rows, block.grades, strict=True), start=1):
         for column, (value, grade) in enumerate(zip(values, grades, strict=True)):
             if grade != "none":
-                fill(table.cell(r, column), value, colors[grade], "FFFFFF", True)
+                fill(table.cell(r, column), column, value, colors[grade], "FFFFFF", True)
             else:
-                fill(table.cell(r, column), value, "FFFFFF" if r % 2 else "F3F4F6", DARK, False)
+                fill(table.cell(r, column), column, value, "FFFFFF" if r % 2 else "F3F4F6", DARK, False)
 
 
 def _chart(slide: Any, block: ChartBlock, box: tuple[int, int, int, int]) -> None:

@@ -39,7 +39,7 @@ from dashboard.selection import Selection
 
 DPI: Final = 150
 MAP_SIZE: Final[tuple[float, float]] = (10.0, 5.6)
-SIDE_MAP_SIZE: Final[tuple[float, float]] = (6.4, 5.2)
+SIDE_MAP_SIZE: Final[tuple[float, float]] = (6.8, 5.3)
 OUTLINE: Final = "#333333"
 GRID_EDGE: Final = "#ffffff"
 HALO: Final = [patheffects.withStroke(linewidth=2.5, foreground="white")]
@@ -188,7 +188,7 @@ def coverage_map_png(dataset: Dataset, selection: Selection, lang: Lang) -> tupl
     points = dataset.service_points
     with mpl.rc_context(rc_params()):
         fig, ax = plt.subplots(figsize=SIDE_MAP_SIZE)
-        fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.17)
+        fig.subplots_adjust(left=0.01, right=0.70, top=0.99, bottom=0.01)
         cmap = plt.get_cmap("Blues")
         colors = ["#e0e0e0" if v is None else to_hex(cmap(0.15 + 0.75 * float(v))) for v in values]
         grids.plot(ax=ax, color=colors, edgecolor=GRID_EDGE, linewidth=0.3)
@@ -230,9 +230,8 @@ def coverage_map_png(dataset: Dataset, selection: Selection, lang: Lang) -> tupl
         _frame_axes(ax, grids)
         ax.legend(
             handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, 0.0),
-            ncol=2,
+            loc="center left",
+            bbox_to_anchor=(1.0, 0.5),
             fontsize=11,
             frameon=False,
         )
