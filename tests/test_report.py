@@ -364,3 +364,13 @@ def test_report_bytes_are_cached_per_language_and_format(tiny: Path) -> None:
     assert titles[1] == "Key figures against target and last month"
     pdf = data.report_bytes(dataset, selection, "pdf")
     assert pdf.startswith(b"%PDF") and pdf is not first
+
+
+def test_every_pptx_shape_stays_on_its_slide(demo_files: dict[str, Path]) -> None:
+    presentation = Presentation(str(demo_files["zh.pptx"]))
+    width, height = presentation.slide_width, presentation.slide_height
+    for number, slide in enumerate(presentation.slides, start=1):
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0, (number, shape.name)
+            assert shape.left + shape.width <= width, (number, shape.name)
+            assert shape.top + shape.height <= height, (number, shape.name)

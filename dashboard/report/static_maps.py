@@ -42,6 +42,7 @@ MAP_SIZE: Final[tuple[float, float]] = (10.0, 5.6)
 SIDE_MAP_SIZE: Final[tuple[float, float]] = (6.8, 5.3)
 OUTLINE: Final = "#333333"
 GRID_EDGE: Final = "#ffffff"
+MAX_LABELS: Final = 40  # more communities than this: label the streets
 HALO: Final = [patheffects.withStroke(linewidth=2.5, foreground="white")]
 
 
@@ -68,9 +69,15 @@ def _frame_axes(ax: Any, grids: gpd.GeoDataFrame) -> None:
     ax.set_axis_off()
 
 
-def _labels(ax: Any, communities: gpd.GeoDataFrame, size: float) -> None:
-    points = communities.geometry.representative_point()
-    for point, name in zip(points, communities["community_name"], strict=True):
+def _labels(ax: Any, dataset: Dataset, communities: gpd.GeoDataFrame) -> None:
+    """Community names; with more communities than :data:`MAX_LABELS` (a district), street names instead."""
+    units, column, size = communities, "community_name", 9.0 if len(communities) <= 25 else 7.0
+    if len(communities) > MAX_LABELS:
+        units = dataset.streets[dataset.streets["street_code"].isin(communities["street_code"].unique())]
+        units.boundary.plot(ax=ax, color=OUTLINE, linewidth=2.2)
+        column, size = "street_name", 12.0
+    points = units.geometry.representative_point()
+    for point, name in zip(points, units[column], strict=True):
         ax.annotate(
             str(name),
             (point.x, point.y),
@@ -87,10 +94,6 @@ def _png(fig: Any) -> bytes:
     fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     plt.close(fig)
     return buffer.getvalue()
-
-
-def _label_size(communities: gpd.GeoDataFrame) -> float:
-    return 9.0 if len(communities) <= 25 else 7.0
 
 
 def grid_map_png(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[bytes, float]:
@@ -110,7 +113,7 @@ def grid_map_png(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[by
         fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
         grids.plot(ax=ax, color=colors, edgecolor=GRID_EDGE, linewidth=0.4)
         communities.boundary.plot(ax=ax, color=OUTLINE, linewidth=1.2)
-        _labels(ax, communities, _label_size(communities))
+        _labels(ax, dataset, communities)
         _frame_axes(ax, grids)
         handles = [
             Patch(color=settings.colors["green"], label=t("report.legend_green", lang, target=target)),
@@ -170,7 +173,7 @@ def heat_map_png(
             bar = fig.colorbar(polygons, ax=ax, fraction=0.03, pad=0.01)
             bar.set_label(t("report.heat_legend", lang), fontsize=11)
         communities.boundary.plot(ax=ax, color=OUTLINE, linewidth=1.0)
-        _labels(ax, communities, _label_size(communities))
+        _labels(ax, dataset, communities)
         _frame_axes(ax, grids)
         area = float(h3.average_hexagon_area(resolution, unit="km^2"))
         return _png(fig), MAP_SIZE[0] / MAP_SIZE[1], located, area
