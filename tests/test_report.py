@@ -374,3 +374,12 @@ def test_every_pptx_shape_stays_on_its_slide(demo_files: dict[str, Path]) -> Non
             assert shape.left >= 0 and shape.top >= 0, (number, shape.name)
             assert shape.left + shape.width <= width, (number, shape.name)
             assert shape.top + shape.height <= height, (number, shape.name)
+
+
+def test_a_date_range_is_compared_with_the_period_before(tiny: Path) -> None:
+    report = build_report(load_dataset(tiny), parse_period("2026-10-01..2026-10-15"), "zh")
+    assert "2026-10-01 – 2026-10-15" in report.slides[0].subtitle
+    kpis = report.slides[1].blocks[0]
+    assert isinstance(kpis, KpiBlock)
+    # 1-15 October: i01, i02, i03, i04, i06 in S, i04 deferred, i01, i02, i06 finished; before: i07 finished.
+    assert kpis.items[0].value == "75.0%" and kpis.items[0].delta == "较上期 -25.0 个百分点"

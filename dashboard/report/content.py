@@ -225,7 +225,7 @@ def _kpi_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lan
                 target=t("report.kpi_target", lang, target=format_percent(dataset.settings.target, 0))
                 if spec.graded
                 else None,
-                delta=t("report.kpi_vs_last", lang, delta=delta)
+                delta=t(f"report.kpi_vs_{'last' if selection.period.is_month else 'prev'}", lang, delta=delta)
                 if delta is not None
                 else t("report.kpi_no_previous", lang),
                 grade=kpi.grade,
@@ -243,9 +243,7 @@ def _kpi_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lan
     return Slide("kpis", t("report.kpi_title", lang), (KpiBlock(tuple(items)),), notes=(note,))
 
 
-def _league_slides(
-    dataset: Dataset, selection: Selection, lang: Lang
-) -> tuple[Slide, Slide, pl.DataFrame, str]:
+def _league_slides(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[Slide, Slide, str]:
     settings = dataset.settings
     by = closed_loop.league_unit(dataset)
     code, name = unit_columns(by)
@@ -295,7 +293,7 @@ def _league_slides(
         weights=(1.0, 1.0, 1.3),
         notes=(t("loop.red_black_note", lang, n=settings.small_sample, left=lists.left_out),),
     )
-    return league, red_black, table, by
+    return league, red_black, by
 
 
 def _trend_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lang: Lang) -> Slide:
@@ -490,7 +488,7 @@ def build_report(
     scope = _scope_name(dataset, selection, lang)
     title = t("report.title", lang, scope=scope)
     totals = overview.scope_totals(dataset, selection)
-    league, red_black, _table, by = _league_slides(dataset, selection, lang)
+    league, red_black, by = _league_slides(dataset, selection, lang)
     grid_slide, heat_slide, volunteer_slide = _map_slides(
         dataset, selection, lang, _volunteer_block(dataset, selection, lang)
     )

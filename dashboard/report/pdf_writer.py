@@ -67,7 +67,7 @@ def wrap(text: str, width_in: float, size_pt: float) -> list[str]:
     Chinese has no spaces: a line may break next to any wide character, never inside a
     number or a Latin word (unless the word alone is too long).
 
-    >>> wrap("2026-10 abc", 1.0, 72)
+    >>> wrap("2026-10 abc", 1.0, 12)
     ['2026-10', 'abc']
     """
     limit = width_in * 72 / size_pt
