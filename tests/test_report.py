@@ -383,3 +383,17 @@ def test_a_date_range_is_compared_with_the_period_before(tiny: Path) -> None:
     assert isinstance(kpis, KpiBlock)
     # 1-15 October: i01, i02, i03, i04, i06 in S, i04 deferred, i01, i02, i06 finished; before: i07 finished.
     assert kpis.items[0].value == "75.0%" and kpis.items[0].delta == "较上期 -25.0 个百分点"
+
+
+def test_reports_drawn_at_the_same_time_are_both_whole(tiny: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    dataset = load_dataset(tiny)
+
+    def make(lang: str) -> bytes:
+        return render(build_report(dataset, parse_period("2026-10"), lang), "pdf")  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        zh, en = pool.map(make, ["zh", "en"])
+    assert "核心指标" in pdfium.PdfDocument(zh)[1].get_textpage().get_text_range()
+    assert "Key figures" in pdfium.PdfDocument(en)[1].get_textpage().get_text_range()

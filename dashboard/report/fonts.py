@@ -9,12 +9,15 @@ usual Windows, macOS and Linux Chinese fonts.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
+import matplotlib as mpl
 from matplotlib import font_manager
 
 from dashboard.i18n import t
@@ -78,6 +81,18 @@ def rc_params() -> Any:
         "pdf.fonttype": 42,
         "svg.fonttype": "none",
     }
+
+
+# Matplotlib's settings (rcParams) and pyplot's figure list are global: reports drawn at the
+# same time (two users of the app click a download) take turns.
+_DRAWING = threading.RLock()
+
+
+@contextmanager
+def report_style() -> Iterator[None]:
+    """Draw with the report's matplotlib settings (:func:`rc_params`), one report at a time."""
+    with _DRAWING, mpl.rc_context(rc_params()):
+        yield
 
 
 def em_width(text: str) -> float:

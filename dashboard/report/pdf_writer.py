@@ -29,7 +29,7 @@ from dashboard.report.content import (
     TableBlock,
     TextBlock,
 )
-from dashboard.report.fonts import cell_font_size, column_widths, em_width, fitting_size, rc_params
+from dashboard.report.fonts import cell_font_size, column_widths, em_width, fitting_size, report_style
 
 WIDTH: Final = 13.333
 HEIGHT: Final = 7.5
@@ -350,7 +350,7 @@ def _content_page(fig: Any, report: Report, content: Slide, number: int) -> None
 def pdf_bytes(report: Report) -> bytes:
     """The report as a PDF: one 16:9 page per slide."""
     buffer = io.BytesIO()
-    with mpl.rc_context(rc_params()), PdfPages(buffer, metadata={"Title": report.title}) as pdf:
+    with report_style(), PdfPages(buffer, metadata={"Title": report.title}) as pdf:
         for number, content in enumerate(report.slides, start=1):
             fig = plt.figure(figsize=(WIDTH, HEIGHT))
             try:

@@ -34,7 +34,7 @@ from dashboard.formatting import format_percent
 from dashboard.i18n import Lang, t
 from dashboard.loading import Dataset
 from dashboard.metrics import METRICS, compute, grade
-from dashboard.report.fonts import rc_params
+from dashboard.report.fonts import report_style
 from dashboard.selection import Selection
 
 DPI: Final = 150
@@ -108,7 +108,7 @@ def grid_map_png(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[by
     colors = [settings.colors[grade(rates.get(code), spec, settings)] for code in grids["grid_code"]]
     communities = _communities(dataset, selection)
     target, amber = format_percent(settings.target, 0), format_percent(settings.amber_floor, 0)
-    with mpl.rc_context(rc_params()):
+    with report_style():
         fig, ax = plt.subplots(figsize=MAP_SIZE)
         fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
         grids.plot(ax=ax, color=colors, edgecolor=GRID_EDGE, linewidth=0.4)
@@ -155,7 +155,7 @@ def heat_map_png(
     located = int(cells.get_column("count").sum() or 0)
     rings = heat.cell_polygons(cells.get_column("cell").to_list())
     counts = cells.get_column("count").to_list()
-    with mpl.rc_context(rc_params()):
+    with report_style():
         fig, ax = plt.subplots(figsize=MAP_SIZE)
         fig.subplots_adjust(left=0.01, right=0.86, top=0.99, bottom=0.01)
         grids.plot(ax=ax, color="#f4f4f4", edgecolor="#c8c8c8", linewidth=0.4)
@@ -189,7 +189,7 @@ def coverage_map_png(dataset: Dataset, selection: Selection, lang: Lang) -> tupl
     shares = dict(per_grid.select("grid_code", "service_point_coverage_share").iter_rows())
     values = [shares.get(code) for code in grids["grid_code"]]
     points = dataset.service_points
-    with mpl.rc_context(rc_params()):
+    with report_style():
         fig, ax = plt.subplots(figsize=SIDE_MAP_SIZE)
         fig.subplots_adjust(left=0.01, right=0.70, top=0.99, bottom=0.01)
         cmap = plt.get_cmap("Blues")
