@@ -252,7 +252,10 @@ def _league_slides(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[
     period = period_text(selection.period, lang)
     shown = table.head(MAX_LEAGUE_ROWS)
     display = tables.league_table(shown, by, LEAGUE_KEYS, settings, lang)
-    keep = [c for c in display.frame.columns if c != t("loop.score", lang)]
+    small = t("common.small_sample_column", lang, n=settings.small_sample)
+    # The score is shown only beside its parts (closed-loop page); an all-empty small-sample column says nothing.
+    dropped = {t("loop.score", lang), *([small] if not shown.get_column("small_sample").any() else [])}
+    keep = [c for c in display.frame.columns if c not in dropped]
     block = _display(display, keep)
     notes = []
     if table.height > shown.height:

@@ -15,7 +15,12 @@ from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+    XL_TICK_LABEL_POSITION,
+)
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
@@ -75,6 +80,12 @@ def _style(font: Any, size: float, bold: bool = False, color: str = DARK) -> Non
     _set_east_asian(font._rPr)
 
 
+def _end_size(paragraph: Any, size: float) -> None:
+    """Give the paragraph's end mark the runs' size: left at the default 18 pt it makes lines taller."""
+    end = paragraph._p.get_or_add_endParaRPr()
+    end.set("sz", str(int(size * 100)))
+
+
 def _paragraphs(
     frame: Any,
     lines: Sequence[str],
@@ -90,6 +101,7 @@ def _paragraphs(
         run = paragraph.add_run()
         run.text = line
         _style(run.font, size, bold, color)
+        _end_size(paragraph, size)
 
 
 def _text(
@@ -137,8 +149,12 @@ def _kpi_card(
     inner = width - 2 * pad
     _text(slide, left + pad, top + Inches(0.1), inner, Inches(0.4), [item.label], 15, color=MUTED)
     value_color = colors[item.grade].lstrip("#") if item.grade != "none" else DARK
-    size = fitting_size(item.value, inner / EMU_PER_INCH - 0.1, 34)
-    _text(slide, left + pad, top + Inches(0.45), inner, Inches(0.8), [item.value], size, True, value_color)
+    # Digits are wider in some fonts than the estimate: leave room, and never wrap a number.
+    size = fitting_size(item.value, (inner / EMU_PER_INCH - 0.1) * 0.85, 34)
+    value = _text(
+        slide, left + pad, top + Inches(0.45), inner, Inches(0.8), [item.value], size, True, value_color
+    )
+    value.text_frame.word_wrap = False
     lines: list[tuple[str, str]] = []
     if item.target:
         lines.append((item.target, MUTED))
@@ -204,7 +220,9 @@ def _table(slide: Any, block: TableBlock, box: tuple[int, int, int, int], colors
         paragraph = frame.paragraphs[0]
         run = paragraph.add_run()
         run.text = text
-        _style(run.font, cell_font_size(text, inches[column], size), bold, text_color)
+        fitted = cell_font_size(text, inches[column], size)
+        _style(run.font, fitted, bold, text_color)
+        _end_size(paragraph, fitted)
 
     for column, name in enumerate(block.columns):
         fill(table.cell(0, column), column, name, HEADER, "FFFFFF", True)
@@ -247,14 +265,27 @@ def _chart(slide: Any, block: ChartBlock, box: tuple[int, int, int, int]) -> Non
             line.color.rgb = _rgb(BAD if series.dashed else SERIES_COLORS[index % len(SERIES_COLORS)])
             line.width = Pt(2.5 if not series.dashed else 1.75)
             plot_series.smooth = False
+            if not series.dashed:
+                plot_series.marker.style = XL_MARKER_STYLE.CIRCLE
+                plot_series.marker.size = 7
+                plot_series.marker.format.fill.solid()
+                plot_series.marker.format.fill.fore_color.rgb = line.color.rgb
+                plot_series.marker.format.line.color.rgb = line.color.rgb
             if series.dashed:
                 line.dash_style = MSO_LINE_DASH_STYLE.DASH
                 plot_series.marker.style = XL_MARKER_STYLE.NONE
     else:
         chart.has_legend = False
+        chart.has_title = False  # the block's title says what the bars are
         category_axis = chart.category_axis
-        category_axis.reverse_order = True  # the first (best, largest) bar on top
+        category_axis.reverse_order = True  # the first (best, largest) bar on top...
+        # ...and the value axis still at the bottom: it crosses the category axis at its last category.
+        # (python-pptx sets ``crosses`` only from the value axis, into the category axis.)
+        value_axis._element.find(qn("c:crosses")).set("val", "max")
         category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+        category_axis.tick_labels.font.size = Pt(12 if len(block.categories) <= 12 else 10)
+        _set_east_asian(category_axis.tick_labels.font._rPr)
+        _label_every_category(category_axis)
         plot = chart.plots[0]
         plot.gap_width = 40
         plot.has_data_labels = True
@@ -272,6 +303,21 @@ def _chart(slide: Any, block: ChartBlock, box: tuple[int, int, int, int]) -> Non
             point = series.points[index]
             point.format.fill.solid()
             point.format.fill.fore_color.rgb = _rgb(color)
+
+
+def _label_every_category(axis: Any) -> None:
+    """Label every bar (``c:tickLblSkip`` 1): left alone, viewers skip labels of crowded axes."""
+    element = axis._element
+    for old in element.findall(qn("c:tickLblSkip")):
+        element.remove(old)
+    skip = etree.SubElement(element, qn("c:tickLblSkip"))
+    skip.set("val", "1")
+    # Schema order: ... lblOffset, tickLblSkip, tickMarkSkip, noMultiLvlLbl, extLst
+    for name in ("c:tickMarkSkip", "c:noMultiLvlLbl", "c:extLst"):
+        later = element.find(qn(name))
+        if later is not None:
+            later.addprevious(skip)
+            break
 
 
 def _image(slide: Any, block: ImageBlock, box: tuple[int, int, int, int]) -> None:
