@@ -11,7 +11,6 @@ import io
 from collections.abc import Sequence
 from typing import Any, Final
 
-from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
@@ -25,6 +24,7 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.report.content import (
@@ -68,7 +68,7 @@ def _set_east_asian(r_pr: Any, typeface: str = PPTX_FONT) -> None:
     latin.set("typeface", typeface)
     for old in r_pr.findall(qn("a:ea")):
         r_pr.remove(old)
-    ea = etree.SubElement(r_pr, qn("a:ea"))
+    ea = OxmlElement("a:ea")
     ea.set("typeface", typeface)
     latin.addnext(ea)
 
@@ -310,8 +310,9 @@ def _label_every_category(axis: Any) -> None:
     element = axis._element
     for old in element.findall(qn("c:tickLblSkip")):
         element.remove(old)
-    skip = etree.SubElement(element, qn("c:tickLblSkip"))
+    skip = OxmlElement("c:tickLblSkip")
     skip.set("val", "1")
+    element.append(skip)
     # Schema order: ... lblOffset, tickLblSkip, tickMarkSkip, noMultiLvlLbl, extLst
     for name in ("c:tickMarkSkip", "c:noMultiLvlLbl", "c:extLst"):
         later = element.find(qn(name))
