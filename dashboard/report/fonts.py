@@ -33,10 +33,9 @@ CANDIDATE_FILES: Final[tuple[str, ...]] = (
     "/System/Library/Fonts/PingFang.ttc",
     "/System/Library/Fonts/STHeiti Medium.ttc",
 )
-# Family names matplotlib may already know (installed elsewhere).
+# Family names, in order of preference, once the files above are registered (or installed elsewhere).
 CANDIDATE_FAMILIES: Final[tuple[str, ...]] = (
     "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
     "Source Han Sans SC",
     "Source Han Sans CN",
     "Microsoft YaHei",
@@ -45,6 +44,8 @@ CANDIDATE_FAMILIES: Final[tuple[str, ...]] = (
     "WenQuanYi Micro Hei",
     "WenQuanYi Zen Hei",
     "Heiti SC",
+    "STHeiti",
+    "Noto Sans CJK JP",  # a collection whose first face is Japanese: Chinese text still renders
 )
 
 
@@ -57,12 +58,18 @@ class FontMissingError(RuntimeError):
 
 @cache
 def cjk_font() -> str:
-    """The family name of a CJK font registered with matplotlib; raises :class:`FontMissingError`."""
+    """The family name of a CJK font registered with matplotlib; raises :class:`FontMissingError`.
+
+    Simplified Chinese faces come first: a font collection (``.ttc``) such as Noto Sans CJK
+    holds Japanese, Korean and Chinese faces whose shared characters are drawn differently.
+    """
     for candidate in CANDIDATE_FILES:
         path = Path(candidate)
         if path.is_file():
             font_manager.fontManager.addfont(str(path))
-            return str(font_manager.FontProperties(fname=str(path)).get_name())
+            bold = path.with_name(path.name.replace("Regular", "Bold"))
+            if bold != path and bold.is_file():
+                font_manager.fontManager.addfont(str(bold))
     known = {f.name for f in font_manager.fontManager.ttflist}
     for family in CANDIDATE_FAMILIES:
         if family in known:
