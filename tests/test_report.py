@@ -397,3 +397,22 @@ def test_reports_drawn_at_the_same_time_are_both_whole(tiny: Path) -> None:
         zh, en = pool.map(make, ["zh", "en"])
     assert "核心指标" in pdfium.PdfDocument(zh)[1].get_textpage().get_text_range()
     assert "Key figures" in pdfium.PdfDocument(en)[1].get_textpage().get_text_range()
+
+
+def test_without_a_chinese_font_the_command_says_how_to_install_one(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.report import fonts
+
+    monkeypatch.setattr(fonts, "CANDIDATE_FILES", ())
+    monkeypatch.setattr(fonts, "CANDIDATE_FAMILIES", ("No Such Font",))
+    fonts.cjk_font.cache_clear()
+    try:
+        out = tmp_path / "r.pdf"
+        code, _, err = _run("report", "--data", str(tiny), "--period", "2026-10", "--out", str(out))
+    finally:
+        monkeypatch.undo()
+        fonts.cjk_font.cache_clear()
+    assert code == 2
+    assert "找不到中文字体" in err and "No Chinese font found" in err and "fonts-noto-cjk" in err
+    assert "Traceback" not in err
