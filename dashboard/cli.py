@@ -1,6 +1,7 @@
 """Command-line interface: ``demo`` writes demo data, ``metrics`` prints the registry's numbers,
-``coverage`` the volunteer metrics and service reach, ``import``/``versions``/``restore`` bring in
-data and undo it, ``docs`` rewrites the README's metric table."""
+``coverage`` the volunteer metrics and service reach, ``report`` writes the monthly report
+(.pptx or .pdf), ``import``/``versions``/``restore`` bring in data and undo it, ``docs`` rewrites
+the README's metric table."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 import json
 import math
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,6 +103,22 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(commands)
 
+    report = commands.add_parser(
+        "report", help="write the monthly report as PowerPoint (.pptx) or PDF (.pdf)"
+    )
+    report.add_argument(
+        "--data", default=None, help="data root (default: $DASHBOARD_DATA_DIR or the repository)"
+    )
+    report.add_argument("--period", required=True, help="the month, e.g. 2026-10")
+    report.add_argument("--out", required=True, type=Path, help="report.pptx or report.pdf")
+    report.add_argument("--lang", choices=LANGS, default="zh", help="language of the report")
+    report.add_argument(
+        "--community",
+        action="append",
+        default=[],
+        help="only these communities (codes; repeat or separate with commas); default: all",
+    )
+
     docs = commands.add_parser("docs", help="rewrite the README's metric table from the registry")
     docs.add_argument("--readme", type=Path, default=Path("README.md"))
     return parser
@@ -187,6 +205,59 @@ def _run_unit_command(command: UnitCommand, args: argparse.Namespace, out: TextI
     return 0
 
 
+def _both(key: str, **params: object) -> str:
+    return f"{t(key, 'zh', **params)}\n{t(key, 'en', **params)}"
+
+
+class _ReportError(Exception):
+    """A bad argument or unusable data: the message is shown as it is (already bilingual)."""
+
+
+def _report_request(args: argparse.Namespace) -> tuple[Dataset, Period, tuple[str, ...]]:
+    from dashboard.report import FORMATS
+
+    if args.out.suffix.lower().lstrip(".") not in FORMATS:
+        raise _ReportError(_both("report.bad_suffix", path=args.out))
+    try:
+        period = parse_period(args.period)
+    except ValueError as exc:
+        raise _ReportError(f"{_both('report.bad_period')}\n{exc}") from None
+    try:
+        dataset = load_dataset(resolve_root(args.data))
+    except DataError as exc:
+        report = "\n".join(p.bilingual() for p in exc.problems)
+        raise _ReportError(f"{t('problem.title', 'zh')} / {t('problem.title', 'en')}\n{report}") from None
+    codes = tuple(dict.fromkeys(c.strip() for part in args.community for c in part.split(",") if c.strip()))
+    known = set(dataset.units.get_column("community_code").to_list())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise _ReportError(_both("report.bad_community", codes=", ".join(unknown)))
+    return dataset, period, codes
+
+
+def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dashboard.report import build_report, write_report
+    from dashboard.report.fonts import FontMissingError
+
+    started = time.perf_counter()
+    lang = as_lang(args.lang)
+    path: Path = args.out
+    try:
+        dataset, period, codes = _report_request(args)
+        content = build_report(dataset, period, lang, codes)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_report(content, path)
+    except _ReportError as exc:
+        return _fail(str(exc), err)
+    except FontMissingError as exc:
+        return _fail(str(exc), err)
+    except OSError as exc:
+        return _fail(f"{_both('report.cannot_write', path=path)}\n{exc}", err)
+    seconds = f"{time.perf_counter() - started:.1f}"
+    out.write(t("report.written", lang, path=path, pages=len(content.slides), seconds=seconds) + "\n")
+    return 0
+
+
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
     from dashboard.demo import generate  # imported late: only this command needs it
 
@@ -195,12 +266,24 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _run_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dashboard.ingest import cli as ingest_cli  # imported late: only these commands need it
+
+    if args.command == "import":
+        return ingest_cli.run_import(args, out, err)
+    if args.command == "versions":
+        return ingest_cli.run_versions(args, out)
+    return ingest_cli.run_restore(args, out, err)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
     if args.command == "demo":
         return _demo(args, out)
+    if args.command == "report":
+        return _run_report(args, out, err)
     if args.command == "docs":
         from dashboard.docs import update_readme
 
@@ -208,11 +291,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         out.write(f"{args.readme}: {'updated' if changed else 'already up to date'}\n")
         return 0
     if args.command in ("import", "versions", "restore"):
-        from dashboard.ingest import cli as ingest_cli  # imported late: only these commands need it
-
-        if args.command == "import":
-            return ingest_cli.run_import(args, out, err)
-        if args.command == "versions":
-            return ingest_cli.run_versions(args, out)
-        return ingest_cli.run_restore(args, out, err)
+        return _run_ingest(args, out, err)
     return _run_unit_command(COMMANDS[args.command], args, out, err)

@@ -13,6 +13,7 @@ frame.header(ctx, "overview.title")
 
 totals = data.totals(dataset, selection)
 widgets.kpi_cards(overview.headline(totals, selection, dataset), lang)
+widgets.report_downloads(ctx)
 
 left, right = st.columns([3, 2])
 with left:

@@ -6,6 +6,8 @@ per selection, so switching pages or filters back and forth costs nothing.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +197,38 @@ def _volunteer_metrics(_data: Dataset, key: tuple[object, ...], by: str, _period
 def volunteer_metrics(data: Dataset, by: str, period: Period) -> pl.DataFrame:
     """Volunteer metrics per unit for a period (cached)."""
     return _volunteer_metrics(data, (str(data.root), period.key(), version(data.root)), by, period)
+
+
+_REPORTS: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_REPORTS_LOCK = threading.Lock()
+MAX_REPORTS = 8
+
+
+def report_bytes(data: Dataset, selection: Selection, fmt: str) -> bytes:
+    """The monthly report of the selection as ``pptx`` or ``pdf`` bytes, cached per data version,
+    period, communities, language and format.
+
+    A download button calls this when clicked, on a thread of its own where streamlit's
+    caches have no script context: so a small cache of our own, behind a lock.
+    """
+    from dashboard.report import build_report, render  # matplotlib and python-pptx: load on first use
+
+    key = (
+        str(data.root),
+        version(data.root),
+        selection.period.key(),
+        selection.community_codes,
+        selection.lang,
+        fmt,
+    )
+    with _REPORTS_LOCK:
+        if key in _REPORTS:
+            _REPORTS.move_to_end(key)
+            return _REPORTS[key]
+    content = build_report(data, selection.period, selection.lang, selection.community_codes)
+    payload = render(content, fmt)
+    with _REPORTS_LOCK:
+        _REPORTS[key] = payload
+        while len(_REPORTS) > MAX_REPORTS:
+            _REPORTS.popitem(last=False)
+    return payload

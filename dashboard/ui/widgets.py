@@ -16,6 +16,7 @@ from dashboard.overview import Kpi
 from dashboard.selection import IssueFilter, filter_options, issue_filter_from_query
 from dashboard.settings import Settings
 from dashboard.tables import DisplayTable
+from dashboard.ui import data
 from dashboard.ui.frame import PENDING_COMMUNITIES, Context, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
@@ -163,3 +164,31 @@ def case_list(issues: pl.DataFrame, ctx: Context, key: str, rows: int = 12) -> N
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
     )
+
+
+REPORT_MIME = {
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+}
+
+
+def report_downloads(ctx: Context) -> None:
+    """Download the monthly report of the selected period (PowerPoint or PDF).
+
+    The file is made when a button is clicked (on streamlit's download thread, no rerun)
+    and cached per data version, period, communities and language.
+    """
+    lang, selection = ctx.lang, ctx.selection
+    label_column, *buttons = st.columns([4, 1, 1], vertical_alignment="center")
+    label_column.markdown(f"**{t('report.download', lang)}**", help=t("report.download_help", lang))
+    for column, fmt in zip(buttons, ("pptx", "pdf"), strict=True):
+        column.download_button(
+            t(f"report.download_{fmt}", lang),
+            data=partial(data.report_bytes, ctx.dataset, selection, fmt),
+            file_name=export.export_filename("report", selection.period.key(), fmt),
+            mime=REPORT_MIME[fmt],
+            on_click="ignore",
+            key=f"report_{fmt}",
+            icon=":material/download:",
+            width="stretch",
+        )
