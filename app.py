@@ -17,7 +17,10 @@ st.set_page_config(
     layout="wide",
 )
 lang = frame.language()
-navigation = st.navigation(
+demo = frame.demo_switch(lang)
+# A page whose url_path is in frame.HIDDEN_IN_DEMO (the data import page, "data") is left
+# out of the navigation in demo mode.
+pages = frame.visible_pages(
     [
         st.Page(
             "pages/overview.py",
@@ -50,9 +53,11 @@ navigation = st.navigation(
             icon=":material/volunteer_activism:",
             url_path="volunteers",
         ),
-    ]
+    ],
+    demo,
 )
-context = frame.start(lang)
+navigation = st.navigation(pages)
+context = frame.start(lang, demo)
 if context is None:  # the frame has shown why the data cannot be loaded
     st.stop()
 frame.follow_deep_link()

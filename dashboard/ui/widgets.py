@@ -136,10 +136,10 @@ def case_list(issues: pl.DataFrame, ctx: Context, key: str, rows: int = 12) -> N
     """The cases behind a number: a table and CSV / Excel downloads.
 
     Resident names and phones are masked unless the user ticks the full-data box (and the
-    data is not demo data, where nothing personal is ever shown).
+    data is not demo data and demo mode is off: then nothing personal is ever shown).
     """
     lang = ctx.lang
-    allow_full = not ctx.dataset.is_demo
+    allow_full = not ctx.dataset.is_demo and not ctx.demo
     full = allow_full and st.checkbox(
         t("export.full_data", lang), key=f"{key}_full", help=t("export.full_data_warning", lang)
     )
