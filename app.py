@@ -53,6 +53,12 @@ pages = frame.visible_pages(
             icon=":material/volunteer_activism:",
             url_path="volunteers",
         ),
+        st.Page(
+            "pages/meeting.py",
+            title=t("meeting.nav", lang),
+            icon=":material/co_present:",
+            url_path="meeting",
+        ),
     ],
     demo,
 )
