@@ -15,12 +15,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 from branca.element import Element
-from streamlit_folium import st_folium
 
 from dashboard import charts, meeting, overview, trend_charts, trends
 from dashboard.i18n import Lang, t
 from dashboard.meeting import Theme
-from dashboard.ui import data
+from dashboard.ui import data, widgets
 from dashboard.ui.frame import Context, period_label, set_query
 
 VIEW = "meeting_view"
@@ -226,8 +225,11 @@ def _map(ctx: Context, th: Theme) -> None:
             "</style>"
         )
     )
-    st_folium(
+    widgets.show_map(
         m,
+        ctx,
+        "meeting_grid_map",
+        t("meeting.view_map", lang),
         height=STAGE_HEIGHT,
         use_container_width=True,
         returned_objects=[],
