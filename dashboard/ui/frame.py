@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import demo_mode
 from dashboard.formatting import format_percent
 from dashboard.i18n import LANGS, Lang, as_lang, t
-from dashboard.loading import Dataset, resolve_root
+from dashboard.loading import Dataset, read_meta, resolve_root
 from dashboard.periods import Period, date_range, default_month, parse_period
 from dashboard.problems import DataError
 from dashboard.selection import Selection, available_months, selection_from_query
@@ -83,9 +83,11 @@ def language() -> Lang:
 
 
 def _demo_default() -> bool:
+    # Read meta.json itself, not the cached dataset: a cache miss before the switch is drawn
+    # (the server's first run) moves the switch, and streamlit 1.67 then drops its first click.
     try:
-        return data.dataset(resolve_root()).is_demo
-    except DataError:
+        return bool(read_meta(resolve_root()).get("demo"))
+    except OSError:
         return False
 
 
