@@ -39,6 +39,7 @@ PAGES = (
     "pages/heatmap.py",
     "pages/trends.py",
     "pages/volunteers.py",
+    "pages/meeting.py",
 )
 SURNAMES = "赵钱孙李周吴郑王冯陈"
 RESIDENTS = [
