@@ -14,7 +14,7 @@ from dashboard.loading import load_dataset
 from dashboard.meeting import VIEWS
 from dashboard.metrics import METRICS, compute
 from dashboard.periods import parse_period
-from tests.browser.conftest import NetworkLog, StartApp, folium_frame, open_app, screenshot, wait_for_app
+from tests.browser.conftest import NetworkLog, StartApp, folium_frame, screenshot, wait_for_app
 from tests.conftest import REPO
 
 SCREEN = {"width": 1920, "height": 1080}
@@ -24,6 +24,14 @@ TITLE = ".meeting-title"
 @pytest.fixture(scope="module")
 def demo_url(start_app: StartApp) -> str:
     return start_app(data_dir=REPO)
+
+
+def open_meeting(page: Page, base_url: str, path: str) -> None:
+    """Like ``open_app``, but waits for the meeting screen (its first elements are invisible: styles, keys)."""
+    response = page.goto(base_url.rstrip("/") + path, wait_until="domcontentloaded")
+    assert response is not None and response.ok
+    page.locator(TITLE).first.wait_for(timeout=60_000)
+    wait_for_app(page)
 
 
 def view(page: Page) -> str:
@@ -61,7 +69,7 @@ def test_every_view_fits_1920x1080_without_scrolling(
     page: Page, demo_url: str, network_log: NetworkLog, lang: str, theme: str
 ) -> None:
     page.set_viewport_size(SCREEN)  # type: ignore[arg-type]
-    open_app(page, demo_url, f"/meeting?period=2026-10&lang={lang}&theme={theme}&interval=600")
+    open_meeting(page, demo_url, f"/meeting?period=2026-10&lang={lang}&theme={theme}&interval=600")
     wait_for_view(page, "headline")
     # The sidebar and the toolbar are gone.
     assert not page.get_by_test_id("stSidebar").is_visible()
@@ -93,7 +101,7 @@ def test_every_view_fits_1920x1080_without_scrolling(
 
 def test_auto_advance_keys_and_pause(page: Page, demo_url: str) -> None:
     page.set_viewport_size(SCREEN)  # type: ignore[arg-type]
-    open_app(page, demo_url, "/meeting?period=2026-10&interval=5")
+    open_meeting(page, demo_url, "/meeting?period=2026-10&interval=5")
     wait_for_view(page, "headline")
     # On its own after about 5 s: the league.
     wait_for_view(page, "league", timeout_ms=20_000)
