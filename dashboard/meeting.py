@@ -13,7 +13,7 @@ from typing import Final, Literal
 
 import plotly.graph_objects as go
 
-from dashboard.formatting import format_metric, format_percent
+from dashboard.formatting import format_percent
 from dashboard.i18n import Lang, t
 from dashboard.metrics import METRICS
 from dashboard.overview import Kpi
@@ -142,7 +142,7 @@ class Card:
     delta: str
 
 
-def cards(kpis: Sequence[Kpi], settings: Settings, lang: Lang, th: Theme) -> list[Card]:
+def cards(kpis: Sequence[Kpi], lang: Lang, th: Theme) -> list[Card]:
     """The headline numbers as cards, rates with a target coloured by their grade."""
     out = []
     for kpi in kpis:
@@ -163,7 +163,6 @@ def cards(kpis: Sequence[Kpi], settings: Settings, lang: Lang, th: Theme) -> lis
                 delta=t("meeting.delta", lang, delta=delta) if delta else "",
             )
         )
-    del settings
     return out
 
 
@@ -193,10 +192,6 @@ def cards_html(items: Sequence[Card], th: Theme, hero: str = "resolution_rate") 
 
 def target_text(settings: Settings, lang: Lang) -> str:
     return t("common.target", lang, target=format_percent(settings.target, 0))
-
-
-def rate_text(value: float | None, lang: Lang) -> str:
-    return format_metric(value, METRICS["resolution_rate"], lang)
 
 
 # --- big-type figures -----------------------------------------------------------------------------

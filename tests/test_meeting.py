@@ -15,7 +15,6 @@ from dashboard.i18n import t
 from dashboard.loading import load_dataset
 from dashboard.metrics import METRICS, compute
 from dashboard.periods import parse_period
-from dashboard.settings import Settings
 from tests.conftest import REPO
 
 LANGS = ("zh", "en")
@@ -132,7 +131,7 @@ def test_cards_grade_colours_and_text() -> None:
         Kpi("issue_count", 100.0, 120.0, None, None, "none", ()),
     ]
     dark = meeting.THEMES["dark"]
-    cards = meeting.cards(kpis, Settings(), "en", dark)
+    cards = meeting.cards(kpis, "en", dark)
     assert [(c.value, c.color, c.note) for c in cards] == [
         ("95.0%", dark.green, "On target"),
         ("85.0%", dark.amber, "Near target"),

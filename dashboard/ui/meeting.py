@@ -197,9 +197,7 @@ def _headline(ctx: Context, th: Theme) -> None:
     lang, dataset = ctx.lang, ctx.dataset
     _title("headline", lang, meeting.target_text(dataset.settings, lang))
     kpis = overview.headline(data.totals(dataset, ctx.selection), ctx.selection, dataset)
-    st.markdown(
-        meeting.cards_html(meeting.cards(kpis, dataset.settings, lang, th), th), unsafe_allow_html=True
-    )
+    st.markdown(meeting.cards_html(meeting.cards(kpis, lang, th), th), unsafe_allow_html=True)
 
 
 def _league(ctx: Context, th: Theme) -> None:
