@@ -53,6 +53,26 @@ def chart_config(name: str, period_key: str = "", scale: int = 2) -> dict[str, A
     }
 
 
+DEMO_MARK_COLOR = "#b45309"  # the demo badge's orange, dark enough for text on white
+
+
+def mark_demo(fig: go.Figure, text: str) -> go.Figure:
+    """Write ``text`` (the demo badge) in the top right corner, so that the chart and its PNG say it is a demo."""
+    fig.add_annotation(
+        text=f"<b>{text}</b>",
+        xref="paper",
+        yref="paper",
+        x=1.0,
+        y=1.0,
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        font={"color": DEMO_MARK_COLOR},
+        name="demo_mark",
+    )
+    return fig
+
+
 def _layout(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(
         height=height,

@@ -254,6 +254,11 @@ def test_no_personal_data_on_any_page_in_demo_mode(
     assert leaked(text) == []
     # Every screen is marked as demo data.
     assert any(t("app.demo_badge", lang) in m.value for m in at.markdown)  # type: ignore[arg-type]
+    # So is every chart (its PNG too): the mark is an annotation in the figure.
+    charts = at.get("plotly_chart")
+    assert charts or page in ("pages/grid_map.py", "pages/heatmap.py", "pages/meeting.py")
+    for chart in charts:
+        assert t("app.demo_badge", lang) in json.loads(chart.proto.spec)["layout"]["annotations"][-1]["text"]  # type: ignore[arg-type]
     if page == "pages/overview.py":  # AppTest re-runs only the page after switch_page
         assert at.toggle(key="demo").value is True
 

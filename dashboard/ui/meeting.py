@@ -190,6 +190,8 @@ def _title(view: str, lang: Lang, subtitle: str = "") -> None:
 
 def _chart(ctx: Context, fig: Any, th: Theme, name: str) -> None:
     config = charts.chart_config(f"meeting_{name}", ctx.selection.period.key())
+    if ctx.marked_demo:
+        charts.mark_demo(fig, t("app.demo_badge", ctx.lang))
     st.plotly_chart(meeting.big_figure(fig, th, STAGE_HEIGHT), width="stretch", config=config)
 
 

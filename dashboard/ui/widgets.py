@@ -55,8 +55,13 @@ def kpi_cards(kpis: Sequence[Kpi], lang: Lang, per_row: int = 3) -> None:
 
 
 def chart(figure: Any, ctx: Context, name: str, **kwargs: Any) -> Any:
-    """Draw a plotly figure with the dashboard's modebar: PNG download named ``<name>_<period>.png``."""
+    """Draw a plotly figure with the dashboard's modebar: PNG download named ``<name>_<period>.png``.
+
+    In demo mode (or on demo data) the chart says so in its corner, on screen and in the PNG.
+    """
     config = charts.chart_config(name, ctx.selection.period.key())
+    if ctx.marked_demo:
+        charts.mark_demo(figure, t("app.demo_badge", ctx.lang))
     return st.plotly_chart(figure, width="stretch", config=config, **kwargs)
 
 
