@@ -17,7 +17,10 @@ st.set_page_config(
     layout="wide",
 )
 lang = frame.language()
-navigation = st.navigation(
+demo = frame.demo_switch(lang)
+# A page whose url_path is in frame.HIDDEN_IN_DEMO (the data import page, "data") is left
+# out of the navigation in demo mode.
+pages = frame.visible_pages(
     [
         st.Page(
             "pages/overview.py",
@@ -51,17 +54,27 @@ navigation = st.navigation(
             url_path="volunteers",
         ),
         st.Page(
+            "pages/meeting.py",
+            title=t("meeting.nav", lang),
+            icon=":material/co_present:",
+            url_path="meeting",
+        ),
+        st.Page(
             frame.IMPORT_PAGE,
             title=t("nav.data", lang),
             icon=":material/upload_file:",
             url_path="data",
         ),
-    ]
+    ],
+    demo,
 )
-context = frame.start(lang)
+navigation = st.navigation(pages)
+context = frame.start(lang, demo)
 if context is None and navigation.url_path != "data":
-    # The frame has shown why the data cannot be loaded; the import page can fix it.
-    frame.offer_import(lang)
+    # The frame has shown why the data cannot be loaded; the import page can fix it
+    # (not in demo mode, where the import page is hidden).
+    if not demo:
+        frame.offer_import(lang)
     st.stop()
 frame.follow_deep_link()
 navigation.run()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -20,6 +22,55 @@ SERIES_COLORS = {
     "satisfaction_rate": "#e9a23b",
     "response_rate": "#7b5ea7",
 }
+
+
+# Modebar buttons that make no sense on the dashboard's charts (they stay: PNG, zoom, pan, reset).
+_UNUSED_BUTTONS = (
+    "select2d",
+    "lasso2d",
+    "autoScale2d",
+    "toggleSpikelines",
+    "hoverClosestCartesian",
+    "hoverCompareCartesian",
+)
+
+
+def chart_config(name: str, period_key: str = "", scale: int = 2) -> dict[str, Any]:
+    """The plotly ``config`` of every chart: the modebar on hover with "download as PNG".
+
+    The PNG is drawn by plotly.js in the browser (nothing leaves the machine), at ``scale``
+    times the size on screen, named like ``league_2026-10.png``.
+
+    >>> chart_config("league", "2026-10")["toImageButtonOptions"]
+    {'format': 'png', 'filename': 'league_2026-10', 'scale': 2}
+    """
+    stem = "_".join(re.sub(r"[^A-Za-z0-9-]+", "_", part).strip("_") for part in (name, period_key) if part)
+    return {
+        "displaylogo": False,
+        "displayModeBar": "hover",
+        "modeBarButtonsToRemove": list(_UNUSED_BUTTONS),
+        "toImageButtonOptions": {"format": "png", "filename": stem or "chart", "scale": scale},
+    }
+
+
+DEMO_MARK_COLOR = "#b45309"  # the demo badge's orange, dark enough for text on white
+
+
+def mark_demo(fig: go.Figure, text: str) -> go.Figure:
+    """Write ``text`` (the demo badge) in the top right corner, so that the chart and its PNG say it is a demo."""
+    fig.add_annotation(
+        text=f"<b>{text}</b>",
+        xref="paper",
+        yref="paper",
+        x=1.0,
+        y=1.0,
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        font={"color": DEMO_MARK_COLOR},
+        name="demo_mark",
+    )
+    return fig
 
 
 def _layout(fig: go.Figure, height: int) -> go.Figure:

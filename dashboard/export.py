@@ -26,6 +26,8 @@ _FORMULA_START_RE: Final = r"^([=+\-@\t\r])"
 # A mainland number written with its country code (+86 / 0086): mask the national number.
 _COUNTRY_CODE_RE: Final = r"^(?:0086|86)(1\d{10})$"
 _ANY_CHAR_RE: Final = r"(?s)."
+# A phone already masked (demo mode masks the data itself): kept as it is.
+_MASKED_PHONE_RE: Final = r"^\d{3}\*+\d{4}$"
 TIME_FORMAT: Final = "%Y-%m-%d %H:%M"
 CSV_LINE_TERMINATOR: Final = "\r\n"  # RFC 4180; Excel and every CSV reader accept it
 EXCEL_MAX_ROWS: Final = 1_048_575  # data rows below the header
@@ -125,10 +127,14 @@ def mask_phone(phone: str | None) -> str | None:
     '057*****6666'
     >>> mask_phone("110")
     '***'
+    >>> mask_phone("138****5678")  # already masked
+    '138****5678'
     """
     if phone is None:
         return None
     text = phone.strip()
+    if re.match(_MASKED_PHONE_RE, text):
+        return text
     digits = _phone_digits(text)
     if len(digits) >= 8:
         return digits[:3] + MASK * (len(digits) - 7) + digits[-4:]
@@ -145,7 +151,13 @@ def mask_phone_expr(column: str | pl.Expr) -> pl.Expr:
         digits.str.slice(3, count - 7).str.replace_all(_ANY_CHAR_RE, MASK),
         digits.str.slice(-4),
     )
-    return pl.when(count >= 8).then(kept).otherwise(text.str.replace_all(_ANY_CHAR_RE, MASK))
+    return (
+        pl.when(text.str.contains(_MASKED_PHONE_RE))
+        .then(text)
+        .when(count >= 8)
+        .then(kept)
+        .otherwise(text.str.replace_all(_ANY_CHAR_RE, MASK))
+    )
 
 
 def mask_address(address: str | None, community_name: str | None) -> str | None:

@@ -31,6 +31,7 @@ import branca.colormap
 import folium
 import folium.plugins
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
 
 __all__ = [
@@ -42,10 +43,12 @@ __all__ = [
     "AttributionPrefix",
     "OfflineAssetError",
     "OfflineMap",
+    "PngControl",
     "linked_urls",
     "local_url",
     "localize",
     "offline_map",
+    "png_control",
     "render_html",
 ]
 
@@ -97,6 +100,10 @@ ASSETS: tuple[Asset, ...] = (
     Asset(r"/Control\.FullScreen\.css$", "fullscreen/Control.FullScreen.css"),
     Asset(r"/Control\.MiniMap(\.min)?\.js$", "minimap/Control.MiniMap.min.js"),
     Asset(r"/Control\.MiniMap(\.min)?\.css$", "minimap/Control.MiniMap.min.css"),
+    Asset(
+        r"/leaflet-simple-map-screenshoter@0\.5\.\d+/dist/leaflet-simple-map-screenshoter(\.min)?\.js$",
+        "screenshoter/leaflet-simple-map-screenshoter.js",
+    ),
     # Icon fonts for folium.Icon glyphs. Markers keep their coloured pin without them;
     # the fonts would add ~0.5 MB for a feature the dashboard does not use.
     Asset(r"/bootstrap-glyphicons\.css$", None, "Bootstrap 3 glyph font for folium.Icon(prefix='glyphicon')"),
@@ -230,6 +237,68 @@ class AttributionPrefix(MacroElement):
         self.prefix = prefix
 
 
+SCREENSHOTER_CDN = "https://cdn.jsdelivr.net/npm/leaflet-simple-map-screenshoter@0.5.0/dist/leaflet-simple-map-screenshoter.js"
+CAPTION_FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+class PngControl(JSCSSMixin, MacroElement):  # type: ignore[misc]
+    """A map button that downloads the current view as a PNG, legend included (nothing leaves the browser).
+
+    leaflet-simple-map-screenshoter (vendored in ``static/screenshoter/``) draws the map's
+    container with dom-to-image; the zoom and layer buttons are hidden for the picture. The
+    dashboard's legend is drawn outside Leaflet's container, so the control moves it inside
+    first. ``name`` is the file name without ``.png``; ``caption`` a line under the picture.
+    (streamlit-folium loads the scripts of ``JSCSSMixin`` elements only.)
+    """
+
+    default_js = [("leaflet-simple-map-screenshoter", SCREENSHOTER_CDN)]  # noqa: RUF012 (as in folium)
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var box = map.getContainer();
+            document.querySelectorAll(".grid-legend").forEach(function (legend) {
+                if (legend.parentNode !== box) { box.appendChild(legend); }
+            });
+            var control = L.simpleMapScreenshoter({
+                position: "topleft",
+                screenName: {{ this.name|tojson }},
+                caption: {{ this.caption|tojson }},
+                captionFont: {{ this.font|tojson }},
+                captionFontSize: 18,
+                captionOffset: 8,
+                cropImageByInnerWH: true,
+                mimeType: "image/png",
+                hideElementsWithSelectors: [".leaflet-control-container"]
+            }).addTo(map);
+            var link = control.getContainer().querySelector("a");
+            if (link) {
+                link.title = {{ this.title|tojson }};
+                link.setAttribute("aria-label", {{ this.title|tojson }});
+                link.setAttribute("role", "button");
+            }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str = "map", caption: str | None = None, title: str = "PNG") -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "PngControl"
+        self.name = name
+        self.caption = caption
+        self.title = title
+        self.font = CAPTION_FONT
+
+
+def png_control(m: Element) -> PngControl | None:
+    """The map's PNG button (to give its file a name and a caption), if it has one."""
+    for element in _walk(m):
+        if isinstance(element, PngControl):
+            return element
+    return None
+
+
 class OfflineMap(folium.Map):
     """A ``folium.Map`` that localizes itself and its children whenever it renders.
 
@@ -259,6 +328,7 @@ def offline_map(
     base_url: str = STATIC_URL,
     colormaps: ColormapPolicy = "error",
     attribution_prefix: str | None = LEAFLET_PREFIX,
+    png: bool = True,
     **folium_map_kwargs: Any,
 ) -> OfflineMap:
     """Make a folium map that loads nothing from the internet.
@@ -266,7 +336,8 @@ def offline_map(
     ``tiles`` defaults to ``None`` (no basemap): boundaries drawn from data are the
     context. Pass a tile URL template and ``attr`` for an intranet tile server.
     ``attribution_prefix`` replaces Leaflet's linked, flagged prefix (see
-    :data:`LEAFLET_PREFIX`); ``None`` keeps Leaflet's own.
+    :data:`LEAFLET_PREFIX`); ``None`` keeps Leaflet's own. ``png`` adds the
+    :class:`PngControl` button that downloads the current view as a picture.
 
     >>> m = offline_map(location=[39.91, 116.40], zoom_start=13)
     >>> m.default_js[0]
@@ -276,6 +347,8 @@ def offline_map(
     m = OfflineMap(base_url=base_url, colormaps=colormaps, **folium_map_kwargs)
     if attribution_prefix is not None:
         m.add_child(AttributionPrefix(attribution_prefix))
+    if png:
+        m.add_child(PngControl())
     return m
 
 

@@ -1,7 +1,6 @@
 """Grid map: street → community → grid boundaries coloured by any registry metric."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import tables
 from dashboard.i18n import t
@@ -19,7 +18,16 @@ hint.caption(t("map.hint", lang))
 st.caption(f"**{METRICS[key].label(lang)}**: {METRICS[key].help(lang)}")
 
 m = data.grid_map(dataset, selection, key, lang)
-st_folium(m, height=640, use_container_width=True, returned_objects=[], key=f"grid-map-{lang}")
+widgets.show_map(
+    m,
+    ctx,
+    f"grid_map_{key}",
+    METRICS[key].label(lang),
+    height=640,
+    use_container_width=True,
+    returned_objects=[],
+    key=f"grid-map-{lang}",
+)
 
 st.subheader(t("map.grid_table", lang))
 grids = tables.unit_table(

@@ -19,20 +19,16 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(t("overview.trend", lang))
     trend = overview.rate_trend(totals, selection)
-    st.plotly_chart(
-        charts.rate_trend_chart(trend, settings, lang), width="stretch", config={"displaylogo": False}
-    )
+    widgets.chart(charts.rate_trend_chart(trend, settings, lang), ctx, "resolution_trend")
 with right:
     st.subheader(t("overview.levels", lang))
     shares = overview.level_shares(totals, selection)
-    st.plotly_chart(charts.level_share_chart(shares, lang), width="stretch", config={"displayModeBar": False})
+    widgets.chart(charts.level_share_chart(shares, lang), ctx, "solving_levels")
     st.caption(t("overview.levels_help", lang))
 
 st.subheader(t("overview.league", lang))
 league = data.league(dataset, selection)
-st.plotly_chart(
-    charts.league_bar_chart(league, settings, lang), width="stretch", config={"displayModeBar": False}
-)
+widgets.chart(charts.league_bar_chart(league, settings, lang), ctx, "community_league")
 st.caption(t("overview.league_hint", lang))
 display = tables.unit_table(league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang)
 chosen = widgets.show_table(display, settings, select_key="league")

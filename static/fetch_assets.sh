@@ -22,6 +22,9 @@ PACKAGES=(
   leaflet.markercluster@1.1.0
   leaflet.fullscreen@3.0.0
   leaflet-minimap@3.6.1
+  leaflet-simple-map-screenshoter@0.5.0
+  dom-to-image-more@3.11.0
+  file-saver@2.0.5
 )
 
 for spec in "${PACKAGES[@]}"; do
@@ -39,9 +42,9 @@ unzip -q -o "$TMP"/folium/folium-*.whl -d "$TMP/folium/whl"
 P() { echo "$TMP/$1/package"; }
 
 # Replace only the folders this script owns; project files such as favicon.png stay.
-VENDORED_DIRS=(leaflet jquery bootstrap awesome-markers leaflet-heat markercluster fullscreen minimap licenses)
+VENDORED_DIRS=(leaflet jquery bootstrap awesome-markers leaflet-heat markercluster fullscreen minimap screenshoter licenses)
 for dir in "${VENDORED_DIRS[@]}"; do rm -rf "${STATIC:?}/$dir"; done
-mkdir -p "$STATIC"/{leaflet/images,jquery,bootstrap,awesome-markers/images,leaflet-heat,markercluster,fullscreen,minimap/images,licenses}
+mkdir -p "$STATIC"/{leaflet/images,jquery,bootstrap,awesome-markers/images,leaflet-heat,markercluster,fullscreen,minimap/images,screenshoter,licenses}
 
 cp "$(P leaflet)"/dist/leaflet.js "$(P leaflet)"/dist/leaflet.css "$STATIC/leaflet/"
 cp "$(P leaflet)"/dist/images/*.png "$STATIC/leaflet/images/"
@@ -58,6 +61,8 @@ cp "$(P leaflet.fullscreen)"/Control.FullScreen.js "$(P leaflet.fullscreen)"/Con
    "$(P leaflet.fullscreen)"/icon-fullscreen.svg "$STATIC/fullscreen/"
 cp "$(P leaflet-minimap)"/dist/Control.MiniMap.min.js "$(P leaflet-minimap)"/dist/Control.MiniMap.min.css "$STATIC/minimap/"
 cp "$(P leaflet-minimap)"/dist/images/toggle.{svg,png} "$STATIC/minimap/images/"
+# The map's PNG button; its dist file bundles dom-to-image-more and FileSaver (their licences below).
+cp "$(P leaflet-simple-map-screenshoter)"/dist/leaflet-simple-map-screenshoter.js "$STATIC/screenshoter/"
 
 # Source maps are not vendored: drop the comments that point at them so that
 # browser dev tools do not request missing files.
@@ -74,6 +79,9 @@ cp "$(P leaflet.heat)"/LICENSE "$L/leaflet.heat.txt"
 cp "$(P leaflet.markercluster)"/MIT-LICENCE.txt "$L/leaflet.markercluster.txt"
 cp "$(P leaflet.fullscreen)"/LICENSE "$L/leaflet.fullscreen.txt"
 cp "$(P leaflet-minimap)"/LICENSE.txt "$L/leaflet-minimap.txt"
+cp "$(P leaflet-simple-map-screenshoter)"/LICENSE "$L/leaflet-simple-map-screenshoter.txt"
+cp "$(P dom-to-image-more)"/LICENSE "$L/dom-to-image-more.txt"
+cp "$(P file-saver)"/LICENSE.md "$L/file-saver.txt"
 cp "$(find "$TMP/folium/whl" -path '*dist-info*' -iname 'LICENSE*' -type f | head -n 1)" "$L/folium.txt"
 
 echo "Vendored assets:"

@@ -236,3 +236,16 @@ def test_leaflet_prefix_is_plain_text_unless_kept() -> None:
     page = render_html(offline_map())
     assert 'attributionControl.setPrefix("Leaflet")' in page
     assert "setPrefix" not in render_html(offline_map(attribution_prefix=None))
+
+
+def test_every_offline_map_has_the_png_button_with_a_local_script() -> None:
+    from dashboard.map_assets import PngControl, png_control
+
+    m = offline_map(location=[30.0, 120.0], zoom_start=13)
+    control = png_control(m)
+    assert isinstance(control, PngControl)
+    control.name, control.caption, control.title = "grid_map_2026-10", "East Lake · Oct 2026", "PNG"
+    page = render_html(m)
+    assert "/app/static/screenshoter/leaflet-simple-map-screenshoter.js" in linked_urls(page)
+    assert '"grid_map_2026-10"' in page and '"East Lake \\u00b7 Oct 2026"' in page
+    assert png_control(offline_map(location=[30.0, 120.0], zoom_start=13, png=False)) is None

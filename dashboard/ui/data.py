@@ -15,7 +15,7 @@ import folium
 import polars as pl
 import streamlit as st
 
-from dashboard import closed_loop, maps, overview, volunteers
+from dashboard import closed_loop, demo_mode, maps, overview, volunteers
 from dashboard.i18n import Lang
 from dashboard.loading import Dataset, load_dataset
 from dashboard.metrics import METRICS, compute
@@ -52,8 +52,27 @@ def dataset(root: Path) -> Dataset:
     return _load(str(root), version(root))
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _session_view(
+    _data: Dataset, key: tuple[object, ...], demo: bool, _aliases: demo_mode.Aliases
+) -> Dataset:
+    return demo_mode.session_view(_data, demo=demo, aliases=_aliases)
+
+
+def session_view(data: Dataset, demo: bool, aliases: demo_mode.Aliases) -> Dataset:
+    """The dataset this session shows (masked and renamed in demo mode; cached)."""
+    if not demo:
+        return data
+    return _session_view(data, (str(data.root), version(data.root), aliases.key()), demo, aliases)
+
+
+def source(data: Dataset) -> str:
+    """The data root and the session's view of it (demo mode: masked, renamed), for cache keys."""
+    return f"{data.root}{data.meta.get(demo_mode.VIEW_KEY, '')}"
+
+
 def _key(data: Dataset, selection: Selection) -> tuple[str, str, tuple[str, ...]]:
-    return (str(data.root), selection.period.key(), selection.community_codes)
+    return (source(data), selection.period.key(), selection.community_codes)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -83,7 +102,7 @@ def _grid_values(_data: Dataset, key: tuple[object, ...], _selection: Selection)
 
 
 def grid_values(data: Dataset, selection: Selection) -> pl.DataFrame:
-    return _grid_values(data, (str(data.root), selection.period.key(), version(data.root)), selection)
+    return _grid_values(data, (source(data), selection.period.key(), version(data.root)), selection)
 
 
 def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFrame:
@@ -132,7 +151,7 @@ def grid_map(
 
 def area_km2(data: Dataset, selection: Selection) -> float:
     """The area on screen: the chosen communities, else the whole data (for the heat cell size)."""
-    key = (str(data.root), selection.community_codes, version(data.root))
+    key = (source(data), selection.community_codes, version(data.root))
     return _area(data, key, selection.community_codes)
 
 
@@ -186,7 +205,7 @@ def _coverage_layers(_data: Dataset, key: tuple[object, ...]) -> tuple[object, o
 
 def coverage_layers(data: Dataset) -> tuple[Any, Any, Any]:
     """Walking circles, uncovered areas and the suggested site (they depend on the data only: cached)."""
-    return _coverage_layers(data, (str(data.root), version(data.root)))
+    return _coverage_layers(data, (source(data), version(data.root)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -196,7 +215,7 @@ def _volunteer_metrics(_data: Dataset, key: tuple[object, ...], by: str, _period
 
 def volunteer_metrics(data: Dataset, by: str, period: Period) -> pl.DataFrame:
     """Volunteer metrics per unit for a period (cached)."""
-    return _volunteer_metrics(data, (str(data.root), period.key(), version(data.root)), by, period)
+    return _volunteer_metrics(data, (source(data), period.key(), version(data.root)), by, period)
 
 
 _REPORTS: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
@@ -214,7 +233,7 @@ def report_bytes(data: Dataset, selection: Selection, fmt: str) -> bytes:
     from dashboard.report import build_report, render  # matplotlib and python-pptx: load on first use
 
     key = (
-        str(data.root),
+        source(data),
         version(data.root),
         selection.period.key(),
         selection.community_codes,

@@ -1,16 +1,19 @@
-"""The shared frame around every page: language, data, filters kept in the URL, demo badge, as-of time."""
+"""The shared frame around every page: language, demo mode, data, filters kept in the URL, demo badge, as-of time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
+from dashboard import demo_mode
 from dashboard.formatting import format_percent
 from dashboard.i18n import LANGS, Lang, as_lang, t
-from dashboard.loading import Dataset, resolve_root
+from dashboard.loading import Dataset, read_meta, resolve_root
 from dashboard.periods import Period, date_range, default_month, parse_period
 from dashboard.problems import DataError
 from dashboard.selection import Selection, available_months, selection_from_query
@@ -22,6 +25,10 @@ _DEEP_LINK = "_deep_link"
 _FRAME_RAN = "_frame_ran"
 IMPORT_PAGE = "pages/data.py"
 ENTRYPOINT = "app.py"
+DEMO_KEY = "demo"
+ALIAS_PREFIX = "alias_"
+# Pages (by url_path) left out of the navigation in demo mode, e.g. the data import page.
+HIDDEN_IN_DEMO: frozenset[str] = frozenset({"data"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,13 @@ class Context:
 
     dataset: Dataset
     selection: Selection
+    demo: bool = False
+    """Demo mode: personal data masked (already in ``dataset``), every screen marked as demo data."""
+
+    @property
+    def marked_demo(self) -> bool:
+        """Whether screens carry the demo-data mark: demo mode, or data that is itself a demo."""
+        return self.demo or self.dataset.is_demo
 
     @property
     def lang(self) -> Lang:
@@ -71,6 +85,60 @@ def language() -> Lang:
     return lang
 
 
+def _demo_default() -> bool:
+    # Read meta.json itself, not the cached dataset: a cache miss before the switch is drawn
+    # (the server's first run) moves the switch, and streamlit 1.67 then drops its first click.
+    try:
+        return bool(read_meta(resolve_root()).get("demo"))
+    except OSError:
+        return False
+
+
+def demo_switch(lang: Lang) -> bool:
+    """The demo-mode switch (call before ``st.navigation``, like :func:`language`).
+
+    On by default for demo data, seeded from ``?demo=1`` / ``?demo=0``; forced on and
+    locked when ``DASHBOARD_DEMO_MODE=1`` is set, so nobody can switch it off at a session.
+    The URL carries ``demo`` only when it differs from the default.
+    """
+    default = _demo_default()
+    is_locked = demo_mode.locked()
+    wanted = st.query_params.get(DEMO_KEY)
+    if is_locked:
+        st.session_state[DEMO_KEY] = True
+    else:
+        _init_from_url(DEMO_KEY, {"1": True, "0": False}.get(str(wanted), default))
+    on = bool(
+        st.sidebar.toggle(
+            t("demo_mode.switch", lang),
+            key=DEMO_KEY,
+            disabled=is_locked,
+            help=t("demo_mode.locked" if is_locked else "demo_mode.help", lang),
+        )
+    )
+    set_query(DEMO_KEY, None if on == default or is_locked else ("1" if on else "0"))
+    return on or is_locked
+
+
+def visible_pages(pages: Sequence[Any], demo: bool) -> list[Any]:
+    """The pages to put in ``st.navigation``: those in :data:`HIDDEN_IN_DEMO` left out in demo mode."""
+    return [p for p in pages if not (demo and getattr(p, "url_path", "") in HIDDEN_IN_DEMO)]
+
+
+def _aliases(dataset: Dataset, lang: Lang) -> demo_mode.Aliases:
+    """The presenter's names for the street(s) and communities (session only, never saved)."""
+    box = st.sidebar.expander(t("demo_mode.rename", lang))
+    box.caption(t("demo_mode.rename_help", lang))
+    chosen: dict[str, dict[str, str]] = {"street": {}, "community": {}}
+    for unit in ("street", "community"):
+        pairs = dataset.units.select(f"{unit}_code", f"{unit}_name").unique().sort(f"{unit}_code").iter_rows()
+        for code, name in pairs:
+            value = box.text_input(str(name), key=f"{ALIAS_PREFIX}{unit}_{code}", placeholder=str(name))
+            if value and value.strip():
+                chosen[unit][str(code)] = value
+    return demo_mode.Aliases(chosen["street"], chosen["community"])
+
+
 def _month_label(period: Period, lang: Lang) -> str:
     return t(
         "filters.month_format",
@@ -87,11 +155,10 @@ def period_label(period: Period, lang: Lang) -> str:
     return f"{period.first_day.isoformat()} – {period.last_day.isoformat()}"
 
 
-def _filters(dataset: Dataset, lang: Lang) -> Selection:
+def _filters(dataset: Dataset, lang: Lang, sidebar: Any) -> Selection:
     query = selection_from_query(st.query_params.to_dict(), dataset)
     months = available_months(dataset)
     month_keys = [m.key() for m in months]
-    sidebar = st.sidebar
     sidebar.subheader(t("filters.header", lang))
 
     _init_from_url("period_mode", "month" if query.period.is_month else "range")
@@ -158,22 +225,31 @@ def _show_problems(error: DataError, lang: Lang) -> None:
     st.markdown(error.report(lang))
 
 
-def start(lang: Lang) -> Context | None:
-    """Draw the frame; return the context, or ``None`` after showing why the data cannot load."""
+def start(lang: Lang, demo: bool = False) -> Context | None:
+    """Draw the frame; return the context, or ``None`` after showing why the data cannot load.
+
+    In demo mode the context's dataset is the session's view: personal data masked and the
+    presenter's names applied (:func:`dashboard.demo_mode.session_view`).
+    """
     root = resolve_root()
     st.session_state[_FRAME_RAN] = True
     try:
-        dataset = data.dataset(root)
+        loaded = data.dataset(root)
     except DataError as error:
         _show_problems(error, lang)
         return None
-    selection = _filters(dataset, lang)
     sidebar = st.sidebar
+    filters = sidebar.container()  # drawn first, filled once the names are known
+    aliases = demo_mode.Aliases()
+    if demo:
+        aliases = _aliases(loaded, lang)
+    dataset = data.session_view(loaded, demo, aliases)
+    selection = _filters(dataset, lang, filters)
     sidebar.divider()
-    if dataset.is_demo:
+    if demo or dataset.is_demo:
         sidebar.badge(t("app.demo_badge", lang), color="orange")
     sidebar.caption(t("app.as_of", lang, as_of=f"{dataset.as_of:%Y-%m-%d %H:%M}"))
-    context = Context(dataset=dataset, selection=selection)
+    context = Context(dataset=dataset, selection=selection, demo=demo)
     st.session_state[_CONTEXT] = context
     return context
 
@@ -227,6 +303,6 @@ def header(ctx: Context, title_key: str) -> None:
         t("filters.period_label", lang, period=period_label(ctx.selection.period, lang)),
         t("common.target", lang, target=format_percent(ctx.dataset.settings.target, 0)),
     ]
-    if ctx.dataset.is_demo:
+    if ctx.marked_demo:
         parts.insert(0, f":orange-badge[{t('app.demo_badge', lang)}]")
     right.markdown(" · ".join(parts))

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import heat, hotspots, maps, tables
 from dashboard.i18n import t
@@ -116,8 +115,15 @@ def map_view(ctx: Context, issue_filter: IssueFilter, view: View) -> pl.DataFram
             period=view.period,
         )
     st.caption(t("heatmap.click_hint", lang))
-    clicked = st_folium(
-        m, height=600, use_container_width=True, returned_objects=["last_clicked"], key=f"heat-{mode}-{lang}"
+    clicked = widgets.show_map(
+        m,
+        ctx,
+        f"heatmap_{mode}",
+        f"{t('heatmap.title', lang)} · {t(f'heatmap.mode_{mode}', lang)}",
+        height=600,
+        use_container_width=True,
+        returned_objects=["last_clicked"],
+        key=f"heat-{mode}-{lang}",
     )
     point = (clicked or {}).get("last_clicked")
     if not point:

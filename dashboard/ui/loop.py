@@ -71,7 +71,7 @@ def league(ctx: Context, by: str) -> pl.DataFrame:
         f"#### {t('loop.small_multiples', lang, unit=t(f'common.unit_{by}', lang), months=24, target=format_percent(settings.target, 0))}"
     )
     figure = charts.small_multiples_chart(ranked.sort("_o", "period"), code, name, settings, lang)
-    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+    widgets.chart(figure, ctx, f"{by}_resolution_24_months")
     return table
 
 
@@ -128,9 +128,7 @@ def shortfall(ctx: Context, table: pl.DataFrame, by: str) -> None:
         )
         with column:
             st.markdown(f"#### {t(f'loop.by_{key}', lang)}")
-            st.plotly_chart(
-                charts.shortfall_chart(frame, key, lang), width="stretch", config={"displayModeBar": False}
-            )
+            widgets.chart(charts.shortfall_chart(frame, key, lang), ctx, f"shortfall_by_{key}")
             widgets.show_table(tables.shortfall_table(frame, key, lang), dataset.settings, rows=10)
 
 
@@ -151,20 +149,14 @@ def flow(ctx: Context) -> None:
     with left:
         st.markdown(f"#### {t('lifecycle.funnel_title', lang)}")
         stages = lifecycle.funnel(issues, selection.period, dataset.as_of, dataset.settings)
-        st.plotly_chart(
-            lifecycle_charts.funnel_chart(stages, lang), width="stretch", config={"displayModeBar": False}
-        )
+        widgets.chart(lifecycle_charts.funnel_chart(stages, lang), ctx, "closed_loop_funnel")
     with right:
         st.markdown(f"#### {t('lifecycle.level_mix_title', lang)}")
         mix = lifecycle.level_mix(issues, selection.period, dataset.as_of, dataset.settings)
-        st.plotly_chart(
-            lifecycle_charts.level_mix_chart(mix, lang), width="stretch", config={"displayModeBar": False}
-        )
+        widgets.chart(lifecycle_charts.level_mix_chart(mix, lang), ctx, "solving_levels_by_unit")
     st.markdown(f"#### {t('lifecycle.finish_time_title', lang)}")
     hours = lifecycle.finish_hours_by_category(issues, selection.period, dataset.as_of, dataset.settings)
-    st.plotly_chart(
-        lifecycle_charts.finish_time_chart(hours, lang), width="stretch", config={"displayModeBar": False}
-    )
+    widgets.chart(lifecycle_charts.finish_time_chart(hours, lang), ctx, "time_to_finish")
 
 
 def behind(ctx: Context) -> None:
@@ -173,9 +165,7 @@ def behind(ctx: Context) -> None:
     open_issues = lifecycle.ageing(selection.issues(dataset), dataset.as_of, dataset.settings)
     st.markdown(f"#### {t('lifecycle_list.open_title', lang)}")
     summary = lifecycle.ageing_summary(open_issues)
-    st.plotly_chart(
-        lifecycle_charts.ageing_chart(summary, lang), width="stretch", config={"displayModeBar": False}
-    )
+    widgets.chart(lifecycle_charts.ageing_chart(summary, lang), ctx, "open_issues_by_age")
     pick, overdue = st.columns([3, 1], vertical_alignment="bottom")
     buckets = pick.multiselect(
         t("lifecycle_list.buckets", lang),

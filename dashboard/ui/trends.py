@@ -22,7 +22,6 @@ GROUPS = ("none", "category", "source", "community_name")
 WINDOWS = {"day": 28, "week": 12, "month": 12}
 # Splitting by category tests 14 series at once: a stricter spike threshold keeps chance flags out.
 Z_TOTAL, Z_SPLIT = 3.0, 4.0
-CHART = {"displayModeBar": False}
 
 
 @dataclass(frozen=True)
@@ -104,9 +103,7 @@ def trend(ctx: Context, issues: pl.DataFrame, choice: Controls) -> pl.DataFrame 
         flagged = trends.anomalies(frame, z=z, window=WINDOWS[choice.freq])
     st.markdown(f"#### {t('trends.trend_title', lang, metric=METRICS[choice.metric].label(lang))}")
     figure = trend_charts.trend_chart(frame, lang, choice.metric, anomalies=flagged, by=choice.by)
-    event = st.plotly_chart(
-        figure, width="stretch", config=CHART, on_select="rerun", selection_mode="points", key="trend_chart"
-    )
+    event = widgets.chart(figure, ctx, "trend", on_select="rerun", selection_mode="points", key="trend_chart")
     notes = [t("trends.ma_note", lang)]
     if flagged is not None:
         notes.append(
@@ -136,26 +133,22 @@ def patterns(ctx: Context, issues: pl.DataFrame, choice: Controls) -> None:
     with left:
         yoy = trends.year_on_year(issues, period, dataset.as_of, dataset.settings, by=choice.by)
         st.markdown(f"#### {t('trends.yoy_title', lang, period=period_label(period, lang))}")
-        st.plotly_chart(trend_charts.yoy_chart(yoy, lang, by=choice.by), width="stretch", config=CHART)
+        widgets.chart(trend_charts.yoy_chart(yoy, lang, by=choice.by), ctx, "year_on_year")
     with right:
         st.markdown(f"#### {t('trends.top_title', lang, period=period_label(period, lang))}")
         hot = trends.hot_topic(issues, period, dataset.as_of, dataset.settings)
         top = trends.top_categories(issues, period)
-        st.plotly_chart(trend_charts.top_categories_chart(top, lang, hot), width="stretch", config=CHART)
+        widgets.chart(trend_charts.top_categories_chart(top, lang, hot), ctx, "top_categories")
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {t('trends.heat_title', lang)}")
-        st.plotly_chart(
-            trend_charts.weekday_hour_chart(trends.weekday_hour(issues, period), lang),
-            width="stretch",
-            config=CHART,
+        widgets.chart(
+            trend_charts.weekday_hour_chart(trends.weekday_hour(issues, period), lang), ctx, "weekday_hour"
         )
     with right:
         st.markdown(f"#### {t('trends.seasonality_title', lang)}")
         season = trends.seasonality(issues, dataset.as_of, dataset.settings, by=choice.by)
-        st.plotly_chart(
-            trend_charts.seasonality_chart(season, lang, by=choice.by), width="stretch", config=CHART
-        )
+        widgets.chart(trend_charts.seasonality_chart(season, lang, by=choice.by), ctx, "seasons")
 
 
 def cases(ctx: Context, found: pl.DataFrame | None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import maps, service_stats, tables, volunteer_charts, volunteers
 from dashboard.formatting import format_count
@@ -18,7 +17,6 @@ MAP_VALUES = {
     "service_point_coverage_share": "volunteer_map.value_coverage",
     "quadrant": "volunteer.quadrant",
 }
-CHART = {"displayModeBar": False}
 
 
 def headline(ctx: Context) -> pl.DataFrame:
@@ -104,7 +102,16 @@ def coverage_map(ctx: Context) -> None:
         focus=selection.community_codes,
         categories=categories,
     )
-    st_folium(m, height=620, use_container_width=True, returned_objects=[], key=f"vol-map-{lang}-{value}")
+    widgets.show_map(
+        m,
+        ctx,
+        f"volunteer_map_{value}",
+        t(MAP_VALUES[value], lang),
+        height=620,
+        use_container_width=True,
+        returned_objects=[],
+        key=f"vol-map-{lang}-{value}",
+    )
     st.caption(
         t("volunteer.coverage_method", lang, metres=800, minutes=10)
         + " "
@@ -143,10 +150,10 @@ def gaps(ctx: Context) -> None:
     if selection.community_codes:
         table = table.filter(pl.col("community_code").is_in(list(selection.community_codes)))
     st.markdown(f"#### {t('volunteer_map.quadrant_title', lang)}")
-    st.plotly_chart(
+    widgets.chart(
         volunteer_charts.quadrant_chart(table, "issues_per_1000", "active_per_1000", lang),
-        width="stretch",
-        config=CHART,
+        ctx,
+        "demand_and_supply",
     )
     st.caption(t("volunteer.quadrant_help", lang))
     worst = table.filter(pl.col("quadrant") == "high_demand_low_supply")
@@ -162,17 +169,17 @@ def service(ctx: Context) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {t('volunteer_map.hours_trend', lang)}")
-        st.plotly_chart(
+        widgets.chart(
             volunteer_charts.hours_chart(service_stats.monthly_hours(records, selection.period), lang),
-            width="stretch",
-            config=CHART,
+            ctx,
+            "service_hours",
         )
     with right:
         st.markdown(f"#### {t('volunteer_map.types_title', lang)}")
-        st.plotly_chart(
+        widgets.chart(
             volunteer_charts.types_chart(service_stats.by_type(records, selection.period), lang),
-            width="stretch",
-            config=CHART,
+            ctx,
+            "service_types",
         )
     st.markdown(f"#### {t('volunteer_map.teams_title', lang)}")
     teams = service_stats.teams(dataset.volunteers, records, selection.period)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
+import folium
 import polars as pl
 import streamlit as st
+from streamlit_folium import st_folium
 
-from dashboard import export
+from dashboard import charts, export, map_assets
 from dashboard.formatting import format_count
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import METRIC_KEYS, METRICS
@@ -17,7 +20,7 @@ from dashboard.selection import IssueFilter, filter_options, issue_filter_from_q
 from dashboard.settings import Settings
 from dashboard.tables import DisplayTable
 from dashboard.ui import data
-from dashboard.ui.frame import PENDING_COMMUNITIES, Context, set_query
+from dashboard.ui.frame import PENDING_COMMUNITIES, Context, period_label, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
 
@@ -50,6 +53,32 @@ def kpi_cards(kpis: Sequence[Kpi], lang: Lang, per_row: int = 3) -> None:
                 chart_data=trend if len(trend) > 1 else None,
                 chart_type="line",
             )
+
+
+def chart(figure: Any, ctx: Context, name: str, **kwargs: Any) -> Any:
+    """Draw a plotly figure with the dashboard's modebar: PNG download named ``<name>_<period>.png``.
+
+    In demo mode (or on demo data) the chart says so in its corner, on screen and in the PNG.
+    """
+    config = charts.chart_config(name, ctx.selection.period.key())
+    if ctx.marked_demo:
+        charts.mark_demo(figure, t("app.demo_badge", ctx.lang))
+    return st.plotly_chart(figure, width="stretch", config=config, **kwargs)
+
+
+def show_map(m: folium.Map, ctx: Context, name: str, title: str, **kwargs: Any) -> Any:
+    """Draw a folium map whose PNG button saves ``<name>_<period>.png`` captioned with the street, ``title`` and period."""
+    control = map_assets.png_control(m)
+    if control is not None:
+        streets = ctx.dataset.units.get_column("street_name").unique(maintain_order=True).to_list()
+        where = str(streets[0]) if len(streets) == 1 else ""
+        parts = [where, title, period_label(ctx.selection.period, ctx.lang)]
+        if ctx.marked_demo:
+            parts.append(t("app.demo_badge", ctx.lang))
+        control.name = export.export_filename(name, ctx.selection.period.key(), "png").removesuffix(".png")
+        control.caption = " · ".join(p for p in parts if p)
+        control.title = t("png.map_button", ctx.lang)
+    return st_folium(m, **kwargs)
 
 
 def metric_picker(lang: Lang, key: str = "metric", keys: Sequence[str] = METRIC_KEYS) -> str:
@@ -137,10 +166,10 @@ def case_list(issues: pl.DataFrame, ctx: Context, key: str, rows: int = 12) -> N
     """The cases behind a number: a table and CSV / Excel downloads.
 
     Resident names and phones are masked unless the user ticks the full-data box (and the
-    data is not demo data, where nothing personal is ever shown).
+    data is not demo data and demo mode is off: then nothing personal is ever shown).
     """
     lang = ctx.lang
-    allow_full = not ctx.dataset.is_demo
+    allow_full = not ctx.dataset.is_demo and not ctx.demo
     full = allow_full and st.checkbox(
         t("export.full_data", lang), key=f"{key}_full", help=t("export.full_data_warning", lang)
     )
