@@ -303,8 +303,28 @@ def test_case_list_and_its_downloads_in_demo_mode(
     assert RESIDENTS[0][1] in rendered(at)
 
 
-# The report (dashboard/report/, built from ctx.dataset) belongs here too: build it from
-# demo_mode.session_view(load_dataset(personal), demo=True) and assert leaked(text) == [].
+def _report_text(data: bytes) -> str:
+    """A PPTX by its XML parts (every run of text), a PDF by its text layer."""
+    if data[:2] == b"PK":
+        return file_text(data)
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+
+
+@pytest.mark.parametrize("fmt", ["pptx", "pdf"])
+def test_the_report_holds_no_personal_data_and_takes_the_presenters_names(personal: Path, fmt: str) -> None:
+    """The report as the app's download button builds it: from the session's view in demo mode."""
+    from dashboard.periods import parse_period
+    from dashboard.report import build_report, render
+
+    aliases = Aliases(streets={"330199001": "示范街道"}, communities={C1: "春风社区"})
+    view = demo_mode.session_view(load_dataset(personal), demo=True, aliases=aliases)
+    text = _report_text(render(build_report(view, parse_period("2026-10"), "zh"), fmt))
+    assert leaked(text) == []
+    assert "春风社区" in text and "示范街道" in text
+    assert "东湖社区" not in text and "清河湾街道" not in text
 
 
 # --- the switch, the mark, the names -------------------------------------------------------------
