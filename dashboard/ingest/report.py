@@ -8,6 +8,7 @@ from dashboard.formatting import format_count
 from dashboard.i18n import Lang, t
 from dashboard.ingest.prepare import Prepared
 from dashboard.ingest.store import Version
+from dashboard.loading import ROW
 from dashboard.problems import MAX_ROWS_LISTED, Problem
 
 
@@ -138,4 +139,13 @@ def preview(prepared: Prepared, rows: int = 20) -> pl.DataFrame:
         "phone": mask_phone_expr,
     }
     frame = frame.with_columns(masks[c](c).alias(c) for c in masks if c in frame.columns)
-    return frame.drop([c for c in ("address", "description") if c in frame.columns])
+    frame = frame.drop([c for c in ("address", "description") if c in frame.columns])
+    # Columns the file did not fill say nothing in a preview.
+    return frame.select(c for c in frame.columns if frame.get_column(c).null_count() < frame.height)
+
+
+def localised_preview(prepared: Prepared, lang: Lang, rows: int = 20) -> pl.DataFrame:
+    """:func:`preview` with the row numbers of the file and the fields' names in ``lang``."""
+    frame = preview(prepared, rows)
+    names = {c: t("imports.col_row", lang) if c == ROW else t(f"field.{c}", lang) for c in frame.columns}
+    return frame.rename(names)

@@ -18,7 +18,7 @@ from dashboard.coords import DATUMS
 from dashboard.i18n import Lang, t
 from dashboard.ingest import KINDS, MODES, Mapping, Prepared
 from dashboard.ingest.mapping import CONTRACT, as_datum, known_values, save_mapping, saved_mapping
-from dashboard.ingest.report import details, preview, problem_table, summary, version_table
+from dashboard.ingest.report import details, localised_preview, problem_table, summary, version_table
 from dashboard.ingest.store import versions
 from dashboard.problems import DataError
 from dashboard.ui import data as cached
@@ -133,7 +133,7 @@ def _report(prepared: Prepared, lang: Lang) -> None:
         st.dataframe(problems, hide_index=True, width="stretch")
     if prepared.good_count:
         with st.expander(t("imports.preview", lang, rows=min(20, prepared.good_count))):
-            st.dataframe(preview(prepared), hide_index=True, width="stretch")
+            st.dataframe(localised_preview(prepared, lang), hide_index=True, width="stretch")
 
 
 def _upload_section(root: Path, lang: Lang) -> None:
