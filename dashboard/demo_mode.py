@@ -26,7 +26,7 @@ from typing import Final
 import geopandas as gpd
 import polars as pl
 
-from dashboard.export import mask_name, mask_name_expr, mask_phone_expr
+from dashboard.export import mask_name, mask_people
 from dashboard.hotspots import normalise_address
 from dashboard.loading import Dataset
 
@@ -167,12 +167,8 @@ def masked(dataset: Dataset) -> Dataset:
     Resident (``reporter_name``/``reporter_phone``), volunteer (``name``/``phone``) and grid
     worker names; see :mod:`dashboard.export` for the masks.
     """
-    issues = dataset.issues
+    issues = mask_people(dataset.issues)
     changes: list[pl.Expr] = []
-    if "reporter_name" in issues.columns:
-        changes.append(mask_name_expr(pl.col("reporter_name").cast(pl.String)).alias("reporter_name"))
-    if "reporter_phone" in issues.columns:
-        changes.append(mask_phone_expr(pl.col("reporter_phone").cast(pl.String)).alias("reporter_phone"))
     if "address" in issues.columns:
         address = pl.col("address").cast(pl.String)
         community = pl.col("community_name").cast(pl.String).fill_null("")
@@ -182,22 +178,7 @@ def masked(dataset: Dataset) -> Dataset:
             .otherwise(pl.concat_str(community, pl.lit(" #"), _place_code("address")))
             .alias("address")
         )
-    volunteers = dataset.volunteers
-    if volunteers is not None:
-        volunteers = volunteers.with_columns(
-            [
-                *(
-                    [mask_name_expr(pl.col("name").cast(pl.String)).alias("name")]
-                    if "name" in volunteers.columns
-                    else []
-                ),
-                *(
-                    [mask_phone_expr(pl.col("phone").cast(pl.String)).alias("phone")]
-                    if "phone" in volunteers.columns
-                    else []
-                ),
-            ]
-        )
+    volunteers = None if dataset.volunteers is None else mask_people(dataset.volunteers)
     grids = dataset.grids
     if "grid_worker" in grids.columns:
         grids = grids.copy()

@@ -160,6 +160,19 @@ def mask_phone_expr(column: str | pl.Expr) -> pl.Expr:
     )
 
 
+# Personal columns by kind of mask (schema.PERSONAL_COLUMNS): residents' and volunteers'.
+NAME_COLUMNS: Final = ("reporter_name", "name")
+PHONE_COLUMNS: Final = ("reporter_phone", "phone")
+
+
+def mask_people(frame: pl.DataFrame) -> pl.DataFrame:
+    """The names and phones of whichever personal columns ``frame`` has, masked."""
+    masks = [(c, mask_name_expr) for c in NAME_COLUMNS] + [(c, mask_phone_expr) for c in PHONE_COLUMNS]
+    return frame.with_columns(
+        mask(pl.col(c).cast(pl.String)).alias(c) for c, mask in masks if c in frame.columns
+    )
+
+
 def mask_address(address: str | None, community_name: str | None) -> str | None:
     """An address cut to its community: the community's name, or ``None`` when it is unknown.
 

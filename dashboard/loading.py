@@ -115,8 +115,8 @@ def dissolve(grids: gpd.GeoDataFrame, unit: str) -> gpd.GeoDataFrame:
 
 
 def _as_text(value: Any) -> str | None:
-    """Codes and names as text: 330199001 stays '330199001', 12.0 becomes '12'."""
-    if value is None:
+    """Codes and names as text: 330199001 stays '330199001', 12.0 becomes '12'; NaN is empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

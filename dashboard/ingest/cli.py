@@ -64,7 +64,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _problems(problems: list[Problem], lang: Lang) -> str:
-    return "\n".join(f"- {p.message(lang)}" for p in problems)
+    return DataError(problems).report(lang)
 
 
 def _mapping(args: argparse.Namespace, root: Path) -> Mapping:

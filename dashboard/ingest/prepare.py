@@ -37,6 +37,8 @@ from dashboard.loading import (
     OPTIONAL_TABLES,
     ROW,
     TIME_FORMATS,
+    _as_text,
+    _counts,
     find_table,
     grid_at,
     read_grids,
@@ -508,15 +510,6 @@ def prepare_table(
 # --- grids --------------------------------------------------------------------------
 
 
-def _text_value(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
-
-
 def _to_wgs84(frame: gpd.GeoDataFrame, mapping: Mapping, prepared: Prepared) -> gpd.GeoDataFrame | None:
     if frame.crs is None:
         minx, miny, maxx, maxy = frame.total_bounds
@@ -623,7 +616,7 @@ def prepare_grids(
         if column in ("population", "households"):
             records[column] = values
         else:
-            records[column] = [_text_value(v) for v in values]
+            records[column] = [_as_text(v) for v in values]
     for column in schema.GRID_REQUIRED:
         if column == "population":
             continue
@@ -636,22 +629,10 @@ def prepare_grids(
     for column in ("population", "households"):
         if column not in records:
             continue
-        parsed: list[int | None] = []
-        bad: list[int] = []
-        for row, value in zip(rows, records[column], strict=True):
-            text = _text_value(value)
-            number = None
-            if text is not None:
-                try:
-                    as_float = float(text.replace(",", ""))
-                    number = int(as_float) if as_float.is_integer() and as_float >= 0 else None
-                except ValueError:
-                    number = None
-            if number is None and (text is not None or column == "population"):
-                bad.append(row)
-            parsed.append(number)
+        given = [None if _as_text(v) is None else v for v in records[column]]  # NaN: an empty cell
+        parsed, bad = _counts(given, required=column == "population")
         records[column] = parsed
-        findings.add("error", "bad_count", column, bad)
+        findings.add("error", "bad_count", column, bad)  # feature numbers, as ``rows``
     seen: set[str] = set()
     duplicates = []
     for row, code in zip(rows, records["grid_code"], strict=True):

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import polars as pl
 
+from dashboard.loading import _text
 from dashboard.problems import DataError, Problem
 
 SEPARATORS = (",", "\t", ";", "|")
@@ -174,19 +175,6 @@ def read_text_table(data: bytes, file: str) -> Sheet:
     return Sheet(cells=_grid(rows), format="csv", encoding=encoding)
 
 
-def _float_text(column: pl.Series) -> pl.Series:
-    """A column as text; 330199001001001.0 from a spreadsheet stays 330199001001001."""
-    if column.dtype.is_float():
-        whole = column == column.round(0)
-        as_int = column.cast(pl.Int64, strict=False).cast(pl.String)
-        return pl.select(
-            pl.when(pl.lit(whole)).then(pl.lit(as_int)).otherwise(pl.lit(column.cast(pl.String)))
-        ).to_series()
-    if isinstance(column.dtype, pl.Datetime):
-        return column.dt.strftime("%Y-%m-%d %H:%M:%S")
-    return column.cast(pl.String)
-
-
 def read_excel(data: bytes, file: str, sheet: str | None) -> Sheet:
     import fastexcel
 
@@ -220,10 +208,8 @@ def read_parquet(data: bytes, file: str) -> Sheet:
         {f"c{i}": [name] for i, name in enumerate(frame.columns)},
         schema={f"c{i}": pl.String for i in range(frame.width)},
     )
-    body = pl.DataFrame(
-        {f"c{i}": _float_text(frame.get_column(name)) for i, name in enumerate(frame.columns)},
-        schema={f"c{i}": pl.String for i in range(frame.width)},
-    )
+    # Cells as text like the loader reads codes: 330199001001001.0 stays 330199001001001.
+    body = frame.select(_text(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns))
     return Sheet(cells=pl.concat([header, body]), format="parquet")
 
 

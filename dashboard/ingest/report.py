@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from dashboard.export import mask_people
 from dashboard.formatting import format_count
 from dashboard.i18n import Lang, t
 from dashboard.ingest.prepare import Prepared
@@ -57,11 +58,14 @@ def _row_text(problem: Problem) -> str:
     return f"{shown} (+{more})" if more > 0 else shown
 
 
+def _by_severity(prepared: Prepared) -> tuple[tuple[str, list[Problem]], ...]:
+    return (("blocking", prepared.blocking), ("error", prepared.errors), ("warning", prepared.warnings))
+
+
 def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:
     """One row per problem: severity, rows (as numbered in the file), column, count and message."""
     records = []
-    groups = (("blocking", prepared.blocking), ("error", prepared.errors), ("warning", prepared.warnings))
-    for severity, problems in groups:
+    for severity, problems in _by_severity(prepared):
         for problem in problems:
             text = t(f"problem.{problem.code}", lang, detail=problem.detail, column=problem.column or "")
             records.append(
@@ -82,11 +86,7 @@ def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:
 def lines(prepared: Prepared, lang: Lang) -> list[str]:
     """The whole report as text lines (what the CLI prints)."""
     out = [summary(prepared, lang), *details(prepared, lang)]
-    for severity, problems in (
-        ("blocking", prepared.blocking),
-        ("error", prepared.errors),
-        ("warning", prepared.warnings),
-    ):
+    for severity, problems in _by_severity(prepared):
         label = t(f"imports.severity_{severity}", lang)
         out += [f"[{label}] {p.message(lang)}" for p in problems]
     return out
@@ -123,22 +123,13 @@ def version_table(history: list[Version], lang: Lang) -> pl.DataFrame:
 
 def preview(prepared: Prepared, rows: int = 20) -> pl.DataFrame:
     """The first good rows as they will be stored; personal data masked, free text left out."""
-    from dashboard.export import mask_name_expr, mask_phone_expr
-
     good = prepared.good
     if good is None:
         return pl.DataFrame()
     if prepared.kind == "grids":
         grids: pl.DataFrame = pl.from_pandas(good.drop(columns="geometry").head(rows))
         return grids
-    frame: pl.DataFrame = good.head(rows)
-    masks = {
-        "reporter_name": mask_name_expr,
-        "name": mask_name_expr,
-        "reporter_phone": mask_phone_expr,
-        "phone": mask_phone_expr,
-    }
-    frame = frame.with_columns(masks[c](c).alias(c) for c in masks if c in frame.columns)
+    frame = mask_people(good.head(rows))
     frame = frame.drop([c for c in ("address", "description") if c in frame.columns])
     # Columns the file did not fill say nothing in a preview.
     return frame.select(c for c in frame.columns if frame.get_column(c).null_count() < frame.height)

@@ -236,7 +236,7 @@ def _upload_section(root: Path, lang: Lang) -> None:
         try:
             result = ingest.commit_import(root, prepared, data, mapping, mode=mode)  # type: ignore[arg-type]
         except DataError as error:
-            st.error("\n".join(p.message(lang) for p in error.problems))
+            st.error(error.report(lang))
         else:
             st.session_state["import_round"] = (
                 st.session_state.get("import_round", 0) + 1
@@ -284,7 +284,7 @@ def _history_section(root: Path, lang: Lang) -> None:
         try:
             version = ingest.restore(root, str(chosen))
         except DataError as error:
-            st.error("\n".join(p.message(lang) for p in error.problems))
+            st.error(error.report(lang))
         else:
             st.session_state["import_done"] = t("imports.restored", lang, version=chosen, new=version.id)
             st.rerun()
