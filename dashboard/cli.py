@@ -18,12 +18,12 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from dashboard.formatting import format_metric
+from dashboard.core.formatting import format_metric
+from dashboard.core.loading import Dataset, load_dataset, resolve_root
+from dashboard.core.periods import Period, parse_period
+from dashboard.core.problems import DataError
 from dashboard.i18n import LANGS, Lang, as_lang, t
-from dashboard.loading import Dataset, load_dataset, resolve_root
 from dashboard.metrics import METRIC_KEYS, METRICS, Unit, compute, unit_columns
-from dashboard.periods import Period, parse_period
-from dashboard.problems import DataError
 
 SCALES = ("street", "district", "city")
 
@@ -214,7 +214,7 @@ class _ReportError(Exception):
 
 
 def _report_request(args: argparse.Namespace) -> tuple[Dataset, Period, tuple[str, ...]]:
-    from dashboard.report import FORMATS
+    from dashboard.outputs.report import FORMATS
 
     if args.out.suffix.lower().lstrip(".") not in FORMATS:
         raise _ReportError(_both("report.bad_suffix", path=args.out))
@@ -236,8 +236,8 @@ def _report_request(args: argparse.Namespace) -> tuple[Dataset, Period, tuple[st
 
 
 def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from dashboard.report import build_report, write_report
-    from dashboard.report.fonts import FontMissingError
+    from dashboard.outputs.report import build_report, write_report
+    from dashboard.outputs.report.fonts import FontMissingError
 
     started = time.perf_counter()
     lang = as_lang(args.lang)
@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.command == "report":
         return _run_report(args, out, err)
     if args.command == "docs":
-        from dashboard.docs import update_readme
+        from dashboard.outputs.docs import update_readme
 
         changed = update_readme(args.readme)
         out.write(f"{args.readme}: {'updated' if changed else 'already up to date'}\n")

@@ -4,12 +4,12 @@ departments, grid workers and the composite score."""
 import streamlit as st
 
 from dashboard.i18n import t
-from dashboard.ui import frame, loop
+from dashboard.ui import closed_loop, frame
 
 ctx = frame.context("pages/closed_loop.py")
 lang = ctx.lang
 frame.header(ctx, "loop.title")
-by = loop.unit_picker(ctx)
+by = closed_loop.unit_picker(ctx)
 
 league_tab, flow_tab, behind_tab, departments_tab, workers_tab, score_tab = st.tabs(
     [
@@ -22,16 +22,16 @@ league_tab, flow_tab, behind_tab, departments_tab, workers_tab, score_tab = st.t
     ]
 )
 with league_tab:
-    league = loop.league(ctx, by)
+    league = closed_loop.league(ctx, by)
 with flow_tab:
-    loop.flow(ctx)
+    closed_loop.flow(ctx)
 with behind_tab:
-    loop.behind(ctx)
-    loop.shortfall(ctx, league, by)
+    closed_loop.behind(ctx)
+    closed_loop.shortfall(ctx, league, by)
 with departments_tab:
-    loop.departments(ctx)
+    closed_loop.departments(ctx)
 with workers_tab:
-    loop.workers(ctx)
+    closed_loop.workers(ctx)
 with score_tab:
-    loop.score(ctx, league, by)
-loop.metric_help(ctx)
+    closed_loop.score(ctx, league, by)
+closed_loop.metric_help(ctx)

@@ -1,6 +1,6 @@
 """Data management: import this month's files, check them, and restore an earlier version."""
 
-from dashboard.ui import frame, imports
+from dashboard.ui import data, frame
 
 lang, root = frame.root_context("pages/data.py")
-imports.page(root, lang)
+data.page(root, lang)

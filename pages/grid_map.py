@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from dashboard import tables
+from dashboard.figures import tables
 from dashboard.i18n import t
 from dashboard.metrics import METRICS
-from dashboard.ui import data, frame, widgets
+from dashboard.ui import cache, frame, widgets
 
 ctx = frame.context("pages/grid_map.py")
 lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
@@ -17,7 +17,7 @@ with picker:
 hint.caption(t("map.hint", lang))
 st.caption(f"**{METRICS[key].label(lang)}**: {METRICS[key].help(lang)}")
 
-m = data.grid_map(dataset, selection, key, lang)
+m = cache.grid_map(dataset, selection, key, lang)
 widgets.show_map(
     m,
     ctx,
@@ -31,7 +31,7 @@ widgets.show_map(
 
 st.subheader(t("map.grid_table", lang))
 grids = tables.unit_table(
-    data.grid_rows(dataset, selection, key),
+    cache.grid_rows(dataset, selection, key),
     "grid_code",
     "grid_name",
     (

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from dashboard.ui import frame, heat, widgets
+from dashboard.ui import frame, heatmap, widgets
 
 ctx = frame.context("pages/heatmap.py")
 frame.header(ctx, "heatmap.title")
 issue_filter = widgets.issue_filter(ctx)
-view = heat.controls(ctx)
-found = heat.map_view(ctx, issue_filter, view)
-heat.cases(ctx, found)
+view = heatmap.controls(ctx)
+found = heatmap.map_view(ctx, issue_filter, view)
+heatmap.cases(ctx, found)
 st.divider()
-heat.hotspot_sections(ctx, issue_filter)
+heatmap.hotspot_sections(ctx, issue_filter)

@@ -2,16 +2,17 @@
 
 import streamlit as st
 
-from dashboard import charts, overview, tables
+from dashboard import overview
+from dashboard.figures import charts, tables
 from dashboard.i18n import t
-from dashboard.ui import data, frame, widgets
+from dashboard.ui import cache, frame, widgets
 
 ctx = frame.context("pages/overview.py")
 lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
 settings = dataset.settings
 frame.header(ctx, "overview.title")
 
-totals = data.totals(dataset, selection)
+totals = cache.totals(dataset, selection)
 widgets.kpi_cards(overview.headline(totals, selection, dataset), lang)
 widgets.report_downloads(ctx)
 
@@ -27,7 +28,7 @@ with right:
     st.caption(t("overview.levels_help", lang))
 
 st.subheader(t("overview.league", lang))
-league = data.league(dataset, selection)
+league = cache.league(dataset, selection)
 widgets.chart(charts.league_bar_chart(league, settings, lang), ctx, "community_league")
 st.caption(t("overview.league_hint", lang))
 display = tables.unit_table(league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang)

@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from dashboard.ui import frame, volunteer
+from dashboard.ui import frame, volunteers
 
 ctx = frame.context("pages/volunteers.py")
 frame.header(ctx, "volunteer_map.title")
-volunteer.headline(ctx)
-volunteer.coverage_map(ctx)
-volunteer.by_community(ctx)
+volunteers.headline(ctx)
+volunteers.coverage_map(ctx)
+volunteers.by_community(ctx)
 st.divider()
-volunteer.gaps(ctx)
+volunteers.gaps(ctx)
 st.divider()
-volunteer.service(ctx)
+volunteers.service(ctx)
 st.divider()
-volunteer.special(ctx)
+volunteers.special(ctx)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from dashboard import schema
+from dashboard.core import schema
 
 ISSUE_COLUMNS = schema.ISSUE_COLUMNS
 

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 from dashboard import closed_loop
-from dashboard.loading import Dataset, load_dataset
-from dashboard.periods import parse_period
-from dashboard.selection import Selection
+from dashboard.core.loading import Dataset, load_dataset
+from dashboard.core.periods import parse_period
+from dashboard.core.selection import Selection
 from tests.builders import C1, C2, G1, G2, TINY_GRIDS, three_months_root, write_grids, write_issues_csv
 
 OCTOBER = parse_period("2026-10")

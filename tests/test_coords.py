@@ -8,7 +8,7 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import Geod
 
-from dashboard.coords import (
+from dashboard.core.coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     convert,

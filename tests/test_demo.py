@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 import shapely
 
-from dashboard import schema
+from dashboard.core import schema
 from dashboard.demo import generate, vocabulary
 
 REPO = Path(__file__).resolve().parents[1]

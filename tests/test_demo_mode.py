@@ -23,10 +23,10 @@ from google.protobuf import text_format
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from dashboard import demo_mode, export
-from dashboard.demo_mode import Aliases
+from dashboard.core.loading import load_dataset
 from dashboard.i18n import t
-from dashboard.loading import load_dataset
+from dashboard.outputs import demo_mode, export
+from dashboard.outputs.demo_mode import Aliases
 from dashboard.ui import frame
 from tests.builders import C1, C2, G1, G3, TINY_GRIDS, TINY_ISSUES, write_grids, write_issues_csv
 from tests.conftest import REPO
@@ -316,8 +316,8 @@ def _report_text(data: bytes) -> str:
 @pytest.mark.parametrize("fmt", ["pptx", "pdf"])
 def test_the_report_holds_no_personal_data_and_takes_the_presenters_names(personal: Path, fmt: str) -> None:
     """The report as the app's download button builds it: from the session's view in demo mode."""
-    from dashboard.periods import parse_period
-    from dashboard.report import build_report, render
+    from dashboard.core.periods import parse_period
+    from dashboard.outputs.report import build_report, render
 
     aliases = Aliases(streets={"330199001": "示范街道"}, communities={C1: "春风社区"})
     view = demo_mode.session_view(load_dataset(personal), demo=True, aliases=aliases)

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from dashboard.docs import END, START, metric_table
 from dashboard.i18n import catalog, t
 from dashboard.metrics import REGISTRY
+from dashboard.outputs.docs import END, START, metric_table
 from tests.conftest import REPO
 
 

@@ -12,7 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.export import (
+from dashboard.core.loading import load_dataset
+from dashboard.i18n import t
+from dashboard.outputs.export import (
     case_list,
     export_filename,
     mask_address,
@@ -27,8 +29,6 @@ from dashboard.export import (
     to_csv_bytes,
     to_excel_bytes,
 )
-from dashboard.i18n import t
-from dashboard.loading import load_dataset
 
 PERSONAL = ("张三丰", "13812345678", "李四光", "13987654321")
 ATTACK = "=cmd|' /C calc'!A0"
@@ -222,7 +222,7 @@ def test_sheet_name_is_valid() -> None:
 
 
 def test_excel_rejects_more_rows_than_a_sheet_holds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dashboard.export.EXCEL_MAX_ROWS", 2)
+    monkeypatch.setattr("dashboard.outputs.export.EXCEL_MAX_ROWS", 2)
     with pytest.raises(ValueError, match="do not fit"):
         to_excel_bytes(pl.DataFrame({"a": [1, 2, 3]}), "s")
 

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from polars.testing import assert_frame_equal
 
+from dashboard.core.loading import load_dataset
 from dashboard.heat import (
     AGGREGATE_SCHEMA,
     aggregate,
@@ -21,7 +22,6 @@ from dashboard.heat import (
     payload_bytes,
     resolution_for_area,
 )
-from dashboard.loading import load_dataset
 
 # Three issues on one street corner, two a block away, one further off, one without a point.
 POINTS = [

@@ -12,7 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.hotspots import (
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
+from dashboard.heat.hotspots import (
     EMERGING_SCHEMA,
     PLACE_SCHEMA,
     TOP_GRIDS_SCHEMA,
@@ -24,8 +26,6 @@ from dashboard.hotspots import (
     repeat_locations,
     top_grids,
 )
-from dashboard.loading import load_dataset
-from dashboard.periods import parse_period
 from tests.builders import G1, G2, G3
 
 AS_OF = datetime(2026, 11, 1)

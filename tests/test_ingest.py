@@ -23,9 +23,9 @@ from shapely.geometry import MultiPolygon, shape
 
 from dashboard import ingest
 from dashboard.cli import main
-from dashboard.coords import wgs84_to_gcj02
+from dashboard.core.coords import wgs84_to_gcj02
+from dashboard.core.loading import load_dataset
 from dashboard.ingest import store
-from dashboard.loading import load_dataset
 from tests.builders import C1, C2, G1, G2, G3, TINY_GRIDS, write_grids, write_issues_csv
 
 PERIOD = "2026-10"
@@ -361,7 +361,7 @@ def test_report_lists_each_problem_with_its_rows(grids_only: Path) -> None:
 
 
 def test_bd09_points_are_converted(grids_only: Path) -> None:
-    from dashboard.coords import wgs84_to_bd09
+    from dashboard.core.coords import wgs84_to_bd09
 
     lon, lat = wgs84_to_bd09([120.0085], [30.005])
     csv = f"工单编号,登记时间,诉求类别,经度,纬度,办理状态\nB1,2026-10-01 09:00,环境卫生,{lon[0]},{lat[0]},已办结\n"

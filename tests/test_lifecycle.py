@@ -15,9 +15,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard import lifecycle_charts, schema
-from dashboard.i18n import Lang
-from dashboard.lifecycle import (
+from dashboard.closed_loop import lifecycle_charts
+from dashboard.closed_loop.lifecycle import (
     AGE_BUCKETS,
     FUNNEL_ROWS,
     TimelineEvent,
@@ -30,8 +29,10 @@ from dashboard.lifecycle import (
     rework_returns,
     timeline,
 )
-from dashboard.loading import Dataset, load_dataset
-from dashboard.periods import parse_period
+from dashboard.core import schema
+from dashboard.core.loading import Dataset, load_dataset
+from dashboard.core.periods import parse_period
+from dashboard.i18n import Lang
 from tests.builders import C1, C2, G1, G2, G3
 
 T = datetime(2026, 11, 20)

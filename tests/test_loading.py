@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.loading import load_dataset
-from dashboard.problems import DataError, Problem
+from dashboard.core.loading import load_dataset
+from dashboard.core.problems import DataError, Problem
 from tests.builders import G1, TINY_GRIDS, TINY_ISSUES, write_grids, write_issues_csv
 
 

@@ -11,7 +11,7 @@ import folium
 import folium.plugins
 import pytest
 
-from dashboard.map_assets import (
+from dashboard.maps.assets import (
     ASSETS,
     STATIC_DIR,
     STATIC_URL,
@@ -239,7 +239,7 @@ def test_leaflet_prefix_is_plain_text_unless_kept() -> None:
 
 
 def test_every_offline_map_has_the_png_button_with_a_local_script() -> None:
-    from dashboard.map_assets import PngControl, png_control
+    from dashboard.maps.assets import PngControl, png_control
 
     m = offline_map(location=[30.0, 120.0], zoom_start=13)
     control = png_control(m)

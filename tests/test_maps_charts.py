@@ -11,13 +11,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard import charts, maps, overview
-from dashboard.loading import Dataset, load_dataset
-from dashboard.map_assets import linked_urls, render_html
+from dashboard import overview
+from dashboard.core.loading import Dataset, load_dataset
+from dashboard.core.periods import parse_period
+from dashboard.core.selection import Selection
+from dashboard.core.settings import Settings, TileServer
+from dashboard.figures import charts
+from dashboard.maps import builders as maps
+from dashboard.maps.assets import linked_urls, render_html
 from dashboard.metrics import METRICS, compute
-from dashboard.periods import parse_period
-from dashboard.selection import Selection
-from dashboard.settings import Settings, TileServer
 from tests.builders import G1, G2, G3, G4, TINY_GRIDS, write_grids
 
 OCTOBER = parse_period("2026-10")

@@ -10,11 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import meeting
-from dashboard.formatting import format_metric
+from dashboard.core.formatting import format_metric
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
 from dashboard.i18n import t
-from dashboard.loading import load_dataset
 from dashboard.metrics import METRICS, compute
-from dashboard.periods import parse_period
 from tests.conftest import REPO
 
 LANGS = ("zh", "en")

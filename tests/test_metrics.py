@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.loading import Dataset, load_dataset
+from dashboard.core.loading import Dataset, load_dataset
+from dashboard.core.periods import parse_period
+from dashboard.core.settings import Settings
 from dashboard.metrics import METRIC_KEYS, METRICS, REGISTRY, compute, compute_series, grade
-from dashboard.periods import parse_period
-from dashboard.settings import Settings
 from tests.builders import C1, C2, G1, G2, G3, G4
 
 T = datetime(2026, 11, 20)

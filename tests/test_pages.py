@@ -12,11 +12,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.formatting import format_metric
+from dashboard.core.formatting import format_metric
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
 from dashboard.i18n import label, t
-from dashboard.loading import load_dataset
 from dashboard.metrics import METRICS, compute
-from dashboard.periods import parse_period
 from tests.builders import (
     C1,
     G1,

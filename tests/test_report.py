@@ -17,12 +17,12 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from dashboard.cli import main
-from dashboard.formatting import format_metric
-from dashboard.loading import load_dataset
+from dashboard.core.formatting import format_metric
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
 from dashboard.metrics import METRICS, compute
-from dashboard.periods import parse_period
-from dashboard.report import render
-from dashboard.report.content import (
+from dashboard.outputs.report import render
+from dashboard.outputs.report.content import (
     SLIDE_KEYS,
     ChartBlock,
     KpiBlock,
@@ -31,8 +31,8 @@ from dashboard.report.content import (
     TextBlock,
     build_report,
 )
-from dashboard.report.fonts import PPTX_FONT
-from dashboard.report.pdf_writer import wrap
+from dashboard.outputs.report.fonts import PPTX_FONT
+from dashboard.outputs.report.pdf_writer import wrap
 from tests.builders import TINY_ISSUES
 from tests.conftest import REPO
 
@@ -353,16 +353,16 @@ def test_overview_offers_the_report_downloads(
 
 
 def test_report_bytes_are_cached_per_language_and_format(tiny: Path) -> None:
-    from dashboard.selection import Selection
-    from dashboard.ui import data
+    from dashboard.core.selection import Selection
+    from dashboard.ui import cache
 
     dataset = load_dataset(tiny)
     selection = Selection(parse_period("2026-10"), lang="en")
-    first = data.report_bytes(dataset, selection, "pptx")
-    assert data.report_bytes(dataset, selection, "pptx") is first
+    first = cache.report_bytes(dataset, selection, "pptx")
+    assert cache.report_bytes(dataset, selection, "pptx") is first
     titles = [s.shapes.title.text for s in Presentation(io.BytesIO(first)).slides]
     assert titles[1] == "Key figures against target and last month"
-    pdf = data.report_bytes(dataset, selection, "pdf")
+    pdf = cache.report_bytes(dataset, selection, "pdf")
     assert pdf.startswith(b"%PDF") and pdf is not first
 
 
@@ -402,7 +402,7 @@ def test_reports_drawn_at_the_same_time_are_both_whole(tiny: Path) -> None:
 def test_without_a_chinese_font_the_command_says_how_to_install_one(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dashboard.report import fonts
+    from dashboard.outputs.report import fonts
 
     monkeypatch.setattr(fonts, "CANDIDATE_FILES", ())
     monkeypatch.setattr(fonts, "CANDIDATE_FAMILIES", ("No Such Font",))

@@ -16,12 +16,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard import trend_charts, trends
+from dashboard import trends
+from dashboard.core.loading import Dataset, load_dataset
+from dashboard.core.periods import parse_period
+from dashboard.core.settings import Settings
 from dashboard.i18n import Lang
-from dashboard.loading import Dataset, load_dataset
-from dashboard.periods import parse_period
-from dashboard.settings import Settings
 from dashboard.trends import HotTopic
+from dashboard.trends import charts as trend_charts
 from tests.builders import G1
 
 T = datetime(2026, 11, 20)

@@ -20,8 +20,8 @@ from pyproj import Geod
 
 from dashboard import volunteers as v
 from dashboard.cli import main
-from dashboard.loading import load_dataset
-from dashboard.periods import parse_period
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
 from tests.builders import C1, C2, G1, G2, G3, G4
 from tests.conftest import REPO
 

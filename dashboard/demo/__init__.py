@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from dashboard import schema
+from dashboard.core import schema
 from dashboard.demo import layout, names, profiles, sampling, volunteers
 from dashboard.demo.geometry import Frame
 from dashboard.demo.issues import generate_issues

@@ -10,7 +10,7 @@ import polars as pl
 from numpy.typing import NDArray
 from shapely.geometry import MultiPolygon, Polygon
 
-from dashboard import schema
+from dashboard.core import schema
 from dashboard.demo import names, sampling, texts, timeline, vocabulary
 from dashboard.demo.layout import Buildings, Layout
 from dashboard.demo.profiles import Profiles

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from dashboard import schema
+from dashboard.core import schema
 from dashboard.demo import names, sampling, texts, timeline
 from dashboard.demo.issues import datetimes, labels
 from dashboard.demo.layout import Buildings, Layout

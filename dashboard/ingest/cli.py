@@ -10,7 +10,10 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from dashboard.coords import DATUMS
+from dashboard.core.coords import DATUMS
+from dashboard.core.loading import resolve_root
+from dashboard.core.problems import DataError, Problem
+from dashboard.core.settings import load_settings
 from dashboard.i18n import LANGS, Lang, as_lang, t
 from dashboard.ingest import (
     KINDS,
@@ -24,9 +27,6 @@ from dashboard.ingest import (
 )
 from dashboard.ingest.mapping import as_datum, parse_mapping, save_mapping, saved_mapping
 from dashboard.ingest.report import lines, version_table
-from dashboard.loading import resolve_root
-from dashboard.problems import DataError, Problem
-from dashboard.settings import load_settings
 
 DATA_HELP = "data root (default: $DASHBOARD_DATA_DIR or the repository)"
 

@@ -19,8 +19,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from dashboard import schema
-from dashboard.coords import DATUMS, Datum
+from dashboard.core import schema
+from dashboard.core.coords import DATUMS, Datum
 
 KINDS: Final = ("issues", "grids", "volunteers", "service_records", "service_points")
 MAPPINGS_DIR: Final = "data/mappings"

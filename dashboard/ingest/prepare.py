@@ -19,7 +19,20 @@ import numpy as np
 import polars as pl
 import shapely
 
-from dashboard import coords, schema
+from dashboard.core import coords, schema
+from dashboard.core.loading import (
+    OPTIONAL_TABLES,
+    ROW,
+    TIME_FORMATS,
+    _as_text,
+    _counts,
+    find_table,
+    grid_at,
+    read_grids,
+    read_table,
+)
+from dashboard.core.problems import DataError, Problem, rows_problem
+from dashboard.core.settings import Settings
 from dashboard.ingest.mapping import (
     CONTRACT,
     Mapping,
@@ -33,19 +46,6 @@ from dashboard.ingest.mapping import (
     value_index,
 )
 from dashboard.ingest.readers import Limits, Sheet, read_boundaries, read_table_upload
-from dashboard.loading import (
-    OPTIONAL_TABLES,
-    ROW,
-    TIME_FORMATS,
-    _as_text,
-    _counts,
-    find_table,
-    grid_at,
-    read_grids,
-    read_table,
-)
-from dashboard.problems import DataError, Problem, rows_problem
-from dashboard.settings import Settings
 
 Severity = Literal["error", "warning"]
 EXCEL_EPOCH: Final = datetime(1899, 12, 30)

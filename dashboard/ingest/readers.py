@@ -19,8 +19,8 @@ from typing import Any
 import geopandas as gpd
 import polars as pl
 
-from dashboard.loading import _text
-from dashboard.problems import DataError, Problem
+from dashboard.core.loading import _text
+from dashboard.core.problems import DataError, Problem
 
 SEPARATORS = (",", "\t", ";", "|")
 GEO_SUFFIXES = (".geojson", ".json", ".zip", ".shp")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.export import mask_people
-from dashboard.formatting import format_count
+from dashboard.core.formatting import format_count
+from dashboard.core.loading import ROW
+from dashboard.core.problems import MAX_ROWS_LISTED, Problem
 from dashboard.i18n import Lang, t
 from dashboard.ingest.prepare import Prepared
 from dashboard.ingest.store import Version
-from dashboard.loading import ROW
-from dashboard.problems import MAX_ROWS_LISTED, Problem
+from dashboard.outputs.export import mask_people
 
 
 def summary(prepared: Prepared, lang: Lang) -> str:

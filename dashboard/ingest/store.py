@@ -28,8 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from dashboard import schema
-from dashboard.problems import DataError, Problem
+from dashboard.core import schema
+from dashboard.core.problems import DataError, Problem
 
 HISTORY: Final = ".history"
 # Files of a data root that a version holds (the mappings and the history itself are not data).

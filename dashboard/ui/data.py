@@ -1,253 +1,303 @@
-"""Cached access to the dataset and to the numbers pages show.
+"""The import page (data management): upload, map, check, import; and the history with restore.
 
-The dataset is loaded once per data root and file version; derived numbers are cached
-per selection, so switching pages or filters back and forth costs nothing.
+The work is done by :mod:`dashboard.ingest`; this module only draws it. An upload is
+checked on every change of the mapping and nothing is written until the user presses
+"Import"; a refused or cancelled import leaves the data root as it was.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import hashlib
 from pathlib import Path
-from typing import Any
 
-import folium
 import polars as pl
 import streamlit as st
 
-from dashboard import closed_loop, demo_mode, maps, overview, volunteers
-from dashboard.i18n import Lang
-from dashboard.loading import Dataset, load_dataset
-from dashboard.metrics import METRICS, compute
-from dashboard.periods import Period
-from dashboard.selection import Selection
+from dashboard import ingest
+from dashboard.core.coords import DATUMS
+from dashboard.core.problems import DataError
+from dashboard.i18n import Lang, t
+from dashboard.ingest import KINDS, MODES, Mapping, Prepared
+from dashboard.ingest.mapping import CONTRACT, as_datum, known_values, save_mapping, saved_mapping
+from dashboard.ingest.report import details, localised_preview, problem_table, summary, version_table
+from dashboard.ingest.store import versions
+from dashboard.ui import cache as cached
 
-WATCHED = ("geo", "data", "dashboard.toml")
-# Files under the watched folders that are not data: saving an import mapping reloads nothing.
-NOT_DATA = ("data/mappings",)
-
-
-def version(root: Path) -> tuple[tuple[str, int, int], ...]:
-    """A cheap fingerprint of the data root: names, sizes and mtimes of its files."""
-    stamp: list[tuple[str, int, int]] = []
-    for name in WATCHED:
-        path = root / name
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file() and not str(file.relative_to(root)).startswith(NOT_DATA):
-                info = file.stat()
-                stamp.append((str(file.relative_to(root)), info.st_size, info.st_mtime_ns))
-    return tuple(stamp)
+IGNORE = ""
+UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "parquet", "geojson", "json", "zip"]
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _load(root: str, stamp: tuple[tuple[str, int, int], ...]) -> Dataset:
-    # ``stamp`` is part of the cache key (no leading underscore): a changed file loads anew.
-    del stamp
-    return load_dataset(Path(root))
+@st.cache_data(show_spinner=False, max_entries=8)
+def _prepare(
+    root: str,
+    stamp: object,
+    kind: str,
+    data_hash: str,
+    name: str,
+    mapping_toml: str,
+    repair: bool,
+    _data: bytes,
+) -> Prepared:
+    """Checked once per upload, mapping and state of the data root (``stamp``)."""
+    from dashboard.ingest.mapping import parse_mapping
+
+    del stamp, data_hash  # part of the cache key only
+    return ingest.prepare(Path(root), kind, _data, name, parse_mapping(mapping_toml), repair=repair)
 
 
-def dataset(root: Path) -> Dataset:
-    """The validated dataset (raises ``DataError``; errors are not cached)."""
-    return _load(str(root), version(root))
+def _field_option(column: str, lang: Lang) -> str:
+    return f"{column} · {t(f'field.{column}', lang)}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _session_view(
-    _data: Dataset, key: tuple[object, ...], demo: bool, _aliases: demo_mode.Aliases
-) -> Dataset:
-    return demo_mode.session_view(_data, demo=demo, aliases=_aliases)
-
-
-def session_view(data: Dataset, demo: bool, aliases: demo_mode.Aliases) -> Dataset:
-    """The dataset this session shows (masked and renamed in demo mode; cached)."""
-    if not demo:
-        return data
-    return _session_view(data, (str(data.root), version(data.root), aliases.key()), demo, aliases)
-
-
-def source(data: Dataset) -> str:
-    """The data root and the session's view of it (demo mode: masked, renamed), for cache keys."""
-    return f"{data.root}{data.meta.get(demo_mode.VIEW_KEY, '')}"
-
-
-def _key(data: Dataset, selection: Selection) -> tuple[str, str, tuple[str, ...]]:
-    return (source(data), selection.period.key(), selection.community_codes)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _totals(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
-    return overview.scope_totals(_data, _selection)
-
-
-def totals(data: Dataset, selection: Selection) -> pl.DataFrame:
-    return _totals(data, (*_key(data, selection), version(data.root)), selection)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _league(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
-    return overview.league_table(_data, _selection)
-
-
-def league(data: Dataset, selection: Selection) -> pl.DataFrame:
-    return _league(data, (*_key(data, selection), version(data.root)), selection)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _grid_values(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
-    # Every grid of the street, so the map keeps its context when communities are chosen.
-    return compute(_data.issues, _data.units, "grid", _selection.period, _data.as_of, _data.settings).filter(
-        ~pl.col("outside")
+def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang, key: str) -> Mapping:
+    """Headers → contract columns, and the words not yet understood → keys; both editable."""
+    headers = prepared.headers
+    if not headers:
+        return mapping
+    options = [IGNORE, *(_field_option(c, lang) for c in CONTRACT[kind])]
+    back = {_field_option(c, lang): c for c in CONTRACT[kind]}
+    table = pl.DataFrame(
+        {
+            t("imports.col_header", lang): headers,
+            t("imports.col_target", lang): [
+                _field_option(prepared.columns[h], lang) if h in prepared.columns else IGNORE for h in headers
+            ],
+        }
     )
-
-
-def grid_values(data: Dataset, selection: Selection) -> pl.DataFrame:
-    return _grid_values(data, (source(data), selection.period.key(), version(data.root)), selection)
-
-
-def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFrame:
-    """The grids of the chosen communities (all when none), worst first by the metric: problems on top."""
-    values = grid_values(data, selection)
-    if selection.community_codes:
-        values = values.filter(pl.col("community_code").is_in(list(selection.community_codes)))
-    return values.sort(
-        [metric_key, "issue_count"],
-        descending=[not METRICS[metric_key].higher_is_better, True],
-        nulls_last=True,
+    edited = st.data_editor(
+        table.to_pandas(),
+        key=f"{key}_columns",
+        hide_index=True,
+        disabled=[t("imports.col_header", lang)],
+        column_config={
+            t("imports.col_target", lang): st.column_config.SelectboxColumn(
+                options=options, help=t("imports.target_help", lang)
+            )
+        },
+        width="stretch",
     )
-
-
-def grid_map(
-    data: Dataset,
-    selection: Selection,
-    metric_key: str,
-    lang: Lang,
-    issues: pl.DataFrame | None = None,
-    period: Period | None = None,
-) -> folium.Map:
-    """The grid choropleth; with ``issues``/``period``, of those issues (e.g. one category, one week)."""
-    if issues is None and period is None:
-        values = grid_values(data, selection)
-    else:
-        values = compute(
-            data.issues if issues is None else issues,
-            data.units,
-            "grid",
-            period or selection.period,
-            data.as_of,
-            data.settings,
-        ).filter(~pl.col("outside"))
-    return maps.grid_map(
-        data.grids,
-        values,
-        METRICS[metric_key],
-        data.communities,
-        data.streets,
-        data.settings,
-        lang,
-        focus=selection.community_codes,
-    )
-
-
-def area_km2(data: Dataset, selection: Selection) -> float:
-    """The area on screen: the chosen communities, else the whole data (for the heat cell size)."""
-    key = (source(data), selection.community_codes, version(data.root))
-    return _area(data, key, selection.community_codes)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _area(_data: Dataset, key: tuple[object, ...], codes: tuple[str, ...]) -> float:
-    frame = _data.communities
-    if codes:
-        frame = frame[frame["community_code"].isin(list(codes))]
-    return float(frame.to_crs(frame.estimate_utm_crs()).area.sum() / 1e6)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _loop_league(_data: Dataset, key: tuple[object, ...], _selection: Selection, by: str) -> pl.DataFrame:
-    return closed_loop.league(_data, _selection, by)  # type: ignore[arg-type]
-
-
-def loop_league(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
-    """The closed-loop league of the selected period (cached per selection)."""
-    return _loop_league(data, (*_key(data, selection), version(data.root)), selection, by)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _loop_series(_data: Dataset, key: tuple[object, ...], _selection: Selection, by: str) -> pl.DataFrame:
-    return closed_loop.monthly_series(_data, _selection, by, months=24)  # type: ignore[arg-type]
-
-
-def loop_series(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
-    """24 months of every metric per unit, ending with the selected period (cached)."""
-    return _loop_series(data, (*_key(data, selection), version(data.root)), selection, by)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _coverage_layers(_data: Dataset, key: tuple[object, ...]) -> tuple[object, object, object]:
-    points = _data.service_points
-    if points is None:
-        points = pl.DataFrame(
-            schema={
-                "point_id": pl.String,
-                "name": pl.String,
-                "point_type": pl.String,
-                "lon": pl.Float64,
-                "lat": pl.Float64,
+    columns = {
+        str(h): back.get(str(c or IGNORE), IGNORE)
+        for h, c in zip(
+            edited[t("imports.col_header", lang)], edited[t("imports.col_target", lang)], strict=True
+        )
+    }
+    values = {c: dict(w) for c, w in mapping.values.items()}
+    for column, words in prepared.unmatched.items():
+        st.caption(t("imports.values_help", lang, column=column))
+        word_table = pl.DataFrame(
+            {
+                t("imports.col_word", lang): words,
+                t("imports.col_key", lang): [values.get(column, {}).get(w, IGNORE) for w in words],
             }
         )
-    return (
-        volunteers.circles(points),
-        volunteers.uncovered(_data.grids, points),
-        volunteers.suggest_site(_data.grids, points),
+        chosen = st.data_editor(
+            word_table.to_pandas(),
+            key=f"{key}_values_{column}",
+            hide_index=True,
+            disabled=[t("imports.col_word", lang)],
+            column_config={
+                t("imports.col_key", lang): st.column_config.SelectboxColumn(
+                    options=[IGNORE, *known_values(column)]
+                )
+            },
+        )
+        for word, value in zip(
+            chosen[t("imports.col_word", lang)], chosen[t("imports.col_key", lang)], strict=True
+        ):
+            if value:
+                values.setdefault(column, {})[str(word)] = str(value)
+    return Mapping(
+        columns=columns, values=values, crs=mapping.crs, sheet=mapping.sheet, header_row=mapping.header_row
     )
 
 
-def coverage_layers(data: Dataset) -> tuple[Any, Any, Any]:
-    """Walking circles, uncovered areas and the suggested site (they depend on the data only: cached)."""
-    return _coverage_layers(data, (source(data), version(data.root)))
+def _report(prepared: Prepared, lang: Lang) -> None:
+    counts = st.columns(4)
+    counts[0].metric(t("imports.count_read", lang), f"{prepared.total_rows:,}", border=True)
+    counts[1].metric(t("imports.count_good", lang), f"{prepared.good_count:,}", border=True)
+    counts[2].metric(t("imports.count_bad", lang), f"{prepared.bad_rows:,}", border=True)
+    counts[3].metric(t("imports.count_superseded", lang), f"{prepared.superseded:,}", border=True)
+    message = summary(prepared, lang)
+    if prepared.refused:
+        st.error(message)
+    elif prepared.errors:
+        st.warning(message)
+    else:
+        st.success(message)
+    for line in details(prepared, lang):
+        st.caption(line)
+    problems = problem_table(prepared, lang)
+    if not problems.is_empty():
+        st.markdown(f"**{t('imports.problems', lang)}** · {t('imports.rows_note', lang)}")
+        st.dataframe(problems, hide_index=True, width="stretch")
+    if prepared.good_count:
+        with st.expander(t("imports.preview", lang, rows=min(20, prepared.good_count))):
+            st.dataframe(localised_preview(prepared, lang), hide_index=True, width="stretch")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _volunteer_metrics(_data: Dataset, key: tuple[object, ...], by: str, _period: Period) -> pl.DataFrame:
-    return volunteers.volunteer_metrics(_data, by, _period)  # type: ignore[arg-type]
-
-
-def volunteer_metrics(data: Dataset, by: str, period: Period) -> pl.DataFrame:
-    """Volunteer metrics per unit for a period (cached)."""
-    return _volunteer_metrics(data, (source(data), period.key(), version(data.root)), by, period)
-
-
-_REPORTS: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
-_REPORTS_LOCK = threading.Lock()
-MAX_REPORTS = 8
-
-
-def report_bytes(data: Dataset, selection: Selection, fmt: str) -> bytes:
-    """The monthly report of the selection as ``pptx`` or ``pdf`` bytes, cached per data version,
-    period, communities, language and format.
-
-    A download button calls this when clicked, on a thread of its own where streamlit's
-    caches have no script context: so a small cache of our own, behind a lock.
-    """
-    from dashboard.report import build_report, render  # matplotlib and python-pptx: load on first use
-
-    key = (
-        source(data),
-        version(data.root),
-        selection.period.key(),
-        selection.community_codes,
-        selection.lang,
-        fmt,
+def _upload_section(root: Path, lang: Lang) -> None:
+    left, middle, right = st.columns([2, 2, 3])
+    kind = str(
+        left.selectbox(
+            t("imports.kind", lang),
+            KINDS,
+            key="import_kind",
+            format_func=lambda k: t(f"imports.kind_{k}", lang),
+        )
     )
-    with _REPORTS_LOCK:
-        if key in _REPORTS:
-            _REPORTS.move_to_end(key)
-            return _REPORTS[key]
-    content = build_report(data, selection.period, selection.lang, selection.community_codes)
-    payload = render(content, fmt)
-    with _REPORTS_LOCK:
-        _REPORTS[key] = payload
-        while len(_REPORTS) > MAX_REPORTS:
-            _REPORTS.popitem(last=False)
-    return payload
+    saved = saved_mapping(root, kind)
+    mode = "replace"
+    if kind != "grids":
+        mode = str(
+            middle.radio(
+                t("imports.mode", lang),
+                MODES,
+                key="import_mode",
+                format_func=lambda m: t(f"imports.mode_{m}", lang),
+                help=t("imports.mode_help", lang),
+            )
+        )
+    else:
+        middle.caption(t("imports.grids_replace", lang))
+    if saved is not None:
+        right.caption(t("imports.saved_mapping", lang, path=f"data/mappings/{kind}.toml"))
+    upload = st.file_uploader(
+        t("imports.file", lang),
+        type=UPLOAD_TYPES,
+        key=f"import_file_{kind}_{st.session_state.get('import_round', 0)}",
+        help=t("imports.file_help", lang),
+    )
+    if upload is None:
+        st.info(t("imports.start_hint", lang))
+        return
+    data = upload.getvalue()
+    data_hash = hashlib.sha256(data).hexdigest()
+    base = saved or Mapping()
+    with st.expander(t("imports.options", lang), expanded=False):
+        columns = st.columns(4)
+        crs = str(
+            columns[0].selectbox(
+                t("imports.crs", lang),
+                DATUMS,
+                index=DATUMS.index(base.crs) if base.crs in DATUMS else 0,  # type: ignore[arg-type]
+                key=f"import_crs_{kind}",
+                format_func=lambda d: t(f"imports.crs_{d}", lang),
+            )
+        )
+        header_row = int(
+            columns[1].number_input(
+                t("imports.header_row", lang),
+                min_value=0,
+                value=base.header_row or 0,
+                step=1,
+                key=f"import_header_{kind}",
+                help=t("imports.header_row_help", lang),
+            )
+        )
+        repair = (
+            bool(columns[3].checkbox(t("imports.repair", lang), key=f"import_repair_{kind}"))
+            if kind == "grids"
+            else False
+        )
+    mapping = Mapping(
+        columns=dict(base.columns),
+        values=dict(base.values),
+        crs=as_datum(crs),
+        sheet=base.sheet,
+        header_row=header_row or None,
+    )
+    sheet_key = f"import_sheet_{kind}_{data_hash[:8]}"
+    if sheet_key in st.session_state:
+        mapping.sheet = st.session_state[sheet_key] or None
+    editor_key = f"import_map_{kind}_{data_hash[:8]}"
+    # Two passes: read with the mapping so far, then again with the user's edits of the table.
+    prepared = _prepare(
+        str(root), cached.version(root), kind, data_hash, upload.name, mapping.to_toml(), repair, data
+    )
+    if len(prepared.sheets) > 1:
+        st.selectbox(t("imports.sheet", lang), prepared.sheets, key=sheet_key)
+    report = st.container()
+    needs_work = bool(prepared.blocking or prepared.unmatched)
+    title = t("imports.mapping_title", lang, matched=len(prepared.columns), total=len(prepared.headers))
+    with st.expander(title, expanded=needs_work, icon=":material/table_edit:"):
+        st.caption(t("imports.mapping_help", lang))
+        mapping = _mapping_editor(prepared, mapping, kind, lang, editor_key)
+    prepared = _prepare(
+        str(root), cached.version(root), kind, data_hash, upload.name, mapping.to_toml(), repair, data
+    )
+    with report:
+        st.subheader(t("imports.report", lang))
+        _report(prepared, lang)
+
+    buttons = st.columns([2, 2, 2, 1, 2])
+    label = t("imports.go", lang, rows=f"{prepared.good_count:,}")
+    if buttons[0].button(label, type="primary", disabled=prepared.refused, key=f"import_go_{data_hash[:8]}"):
+        try:
+            result = ingest.commit_import(root, prepared, data, mapping, mode=mode)  # type: ignore[arg-type]
+        except DataError as error:
+            st.error(error.report(lang))
+        else:
+            st.session_state["import_round"] = (
+                st.session_state.get("import_round", 0) + 1
+            )  # empty the uploader
+            st.session_state["import_done"] = t(
+                "imports.done",
+                lang,
+                version=result.version.id,
+                added=result.added,
+                updated=result.updated,
+                total=result.total,
+            )
+            st.rerun()
+    if buttons[1].button(t("imports.save_mapping", lang), key=f"import_save_{kind}"):
+        save_mapping(root, kind, mapping)
+        st.toast(t("imports.mapping_saved", lang, path=f"data/mappings/{kind}.toml"))
+    buttons[2].download_button(
+        t("imports.download_mapping", lang),
+        mapping.to_toml().encode("utf-8"),
+        file_name=f"{kind}.toml",
+        mime="application/toml",
+        key=f"import_dl_{kind}",
+    )
+    if buttons[3].button(t("imports.cancel", lang), key=f"import_cancel_{data_hash[:8]}"):
+        st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # nothing written
+        st.rerun()
+    if prepared.errors and not prepared.refused:
+        buttons[4].caption(t("imports.errors_left_out", lang, bad=prepared.bad_rows))
+
+
+def _history_section(root: Path, lang: Lang) -> None:
+    history = versions(root)
+    if not history:
+        st.info(t("imports.no_versions", lang))
+        return
+    st.dataframe(version_table(history, lang), hide_index=True, width="stretch")
+    ids = [v.id for v in reversed(history)]
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    # The newest version is the current data: offer the one before it first.
+    chosen = left.selectbox(
+        t("imports.restore_pick", lang), ids, index=min(1, len(ids) - 1), key="restore_pick"
+    )
+    confirm = right.checkbox(t("imports.restore_confirm", lang), key="restore_confirm")
+    if right.button(t("imports.restore", lang), disabled=not confirm, key="restore_go"):
+        try:
+            version = ingest.restore(root, str(chosen))
+        except DataError as error:
+            st.error(error.report(lang))
+        else:
+            st.session_state["import_done"] = t("imports.restored", lang, version=chosen, new=version.id)
+            st.rerun()
+
+
+def page(root: Path, lang: Lang) -> None:
+    st.title(t("imports.title", lang))
+    st.caption(t("imports.intro", lang, root=str(root)))
+    done = st.session_state.pop("import_done", None)
+    if done:
+        st.success(done)
+    upload_tab, history_tab = st.tabs([t("imports.tab_upload", lang), t("imports.tab_history", lang)])
+    with upload_tab:
+        _upload_section(root, lang)
+    with history_tab:
+        _history_section(root, lang)

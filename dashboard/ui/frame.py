@@ -10,14 +10,14 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import demo_mode
-from dashboard.formatting import format_percent
+from dashboard.core.formatting import format_percent
+from dashboard.core.loading import Dataset, read_meta, resolve_root
+from dashboard.core.periods import Period, date_range, default_month, parse_period
+from dashboard.core.problems import DataError
+from dashboard.core.selection import Selection, available_months, selection_from_query
 from dashboard.i18n import LANGS, Lang, as_lang, t
-from dashboard.loading import Dataset, read_meta, resolve_root
-from dashboard.periods import Period, date_range, default_month, parse_period
-from dashboard.problems import DataError
-from dashboard.selection import Selection, available_months, selection_from_query
-from dashboard.ui import data
+from dashboard.outputs import demo_mode
+from dashboard.ui import cache
 
 _CONTEXT = "_frame_context"
 PENDING_COMMUNITIES = "_pending_communities"
@@ -234,7 +234,7 @@ def start(lang: Lang, demo: bool = False) -> Context | None:
     root = resolve_root()
     st.session_state[_FRAME_RAN] = True
     try:
-        loaded = data.dataset(root)
+        loaded = cache.dataset(root)
     except DataError as error:
         _show_problems(error, lang)
         return None
@@ -243,7 +243,7 @@ def start(lang: Lang, demo: bool = False) -> Context | None:
     aliases = demo_mode.Aliases()
     if demo:
         aliases = _aliases(loaded, lang)
-    dataset = data.session_view(loaded, demo, aliases)
+    dataset = cache.session_view(loaded, demo, aliases)
     selection = _filters(dataset, lang, filters)
     sidebar.divider()
     if demo or dataset.is_demo:

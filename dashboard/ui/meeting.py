@@ -16,10 +16,12 @@ import polars as pl
 import streamlit as st
 from branca.element import Element
 
-from dashboard import charts, meeting, overview, trend_charts, trends
+from dashboard import meeting, overview, trends
+from dashboard.figures import charts
 from dashboard.i18n import Lang, t
 from dashboard.meeting import Theme
-from dashboard.ui import data, widgets
+from dashboard.trends import charts as trend_charts
+from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, period_label, set_query
 
 VIEW = "meeting_view"
@@ -198,13 +200,13 @@ def _chart(ctx: Context, fig: Any, th: Theme, name: str) -> None:
 def _headline(ctx: Context, th: Theme) -> None:
     lang, dataset = ctx.lang, ctx.dataset
     _title("headline", lang, meeting.target_text(dataset.settings, lang))
-    kpis = overview.headline(data.totals(dataset, ctx.selection), ctx.selection, dataset)
+    kpis = overview.headline(cache.totals(dataset, ctx.selection), ctx.selection, dataset)
     st.markdown(meeting.cards_html(meeting.cards(kpis, lang, th), th), unsafe_allow_html=True)
 
 
 def _league(ctx: Context, th: Theme) -> None:
     lang, dataset = ctx.lang, ctx.dataset
-    league = data.league(dataset, ctx.selection)
+    league = cache.league(dataset, ctx.selection)
     inside = league.filter(~pl.col("outside") & pl.col("resolution_rate").is_not_null())
     counts = {g: inside.filter(pl.col("grade") == g).height for g in ("green", "amber", "red")}
     _title("league", lang, t("meeting.league_counts", lang, **counts))
@@ -214,7 +216,7 @@ def _league(ctx: Context, th: Theme) -> None:
 def _map(ctx: Context, th: Theme) -> None:
     lang, dataset = ctx.lang, ctx.dataset
     _title("map", lang, t("metric.resolution_rate.label", lang))
-    m = data.grid_map(dataset, ctx.selection, "resolution_rate", lang)
+    m = cache.grid_map(dataset, ctx.selection, "resolution_rate", lang)
     m.get_root().header.add_child(  # type: ignore[attr-defined]
         Element(
             "<style>"
@@ -240,7 +242,7 @@ def _map(ctx: Context, th: Theme) -> None:
 def _trend(ctx: Context, th: Theme) -> None:
     lang, dataset = ctx.lang, ctx.dataset
     _title("trend", lang, meeting.target_text(dataset.settings, lang))
-    trend = overview.rate_trend(data.totals(dataset, ctx.selection), ctx.selection)
+    trend = overview.rate_trend(cache.totals(dataset, ctx.selection), ctx.selection)
     _chart(ctx, charts.rate_trend_chart(trend, dataset.settings, lang), th, "trend")
 
 

@@ -9,11 +9,12 @@ from typing import cast
 import polars as pl
 import streamlit as st
 
-from dashboard import trend_charts, trends
+from dashboard import trends
+from dashboard.core.periods import Period, bucket_period, date_range, trailing_months
+from dashboard.core.selection import IssueFilter
 from dashboard.i18n import t
 from dashboard.metrics import METRICS, in_period
-from dashboard.periods import Period, bucket_period, date_range, trailing_months
-from dashboard.selection import IssueFilter
+from dashboard.trends import charts as trend_charts
 from dashboard.ui import widgets
 from dashboard.ui.frame import Context, period_label, set_query
 

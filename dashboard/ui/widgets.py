@@ -11,15 +11,17 @@ import polars as pl
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import charts, export, map_assets
-from dashboard.formatting import format_count
+from dashboard.core.formatting import format_count
+from dashboard.core.selection import IssueFilter, filter_options, issue_filter_from_query
+from dashboard.core.settings import Settings
+from dashboard.figures import charts
+from dashboard.figures.tables import DisplayTable
 from dashboard.i18n import Lang, label, t
+from dashboard.maps import assets as map_assets
 from dashboard.metrics import METRIC_KEYS, METRICS
+from dashboard.outputs import export
 from dashboard.overview import Kpi
-from dashboard.selection import IssueFilter, filter_options, issue_filter_from_query
-from dashboard.settings import Settings
-from dashboard.tables import DisplayTable
-from dashboard.ui import data
+from dashboard.ui import cache
 from dashboard.ui.frame import PENDING_COMMUNITIES, Context, period_label, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
@@ -213,7 +215,7 @@ def report_downloads(ctx: Context) -> None:
     for column, fmt in zip(buttons, ("pptx", "pdf"), strict=True):
         column.download_button(
             t(f"report.download_{fmt}", lang),
-            data=partial(data.report_bytes, ctx.dataset, selection, fmt),
+            data=partial(cache.report_bytes, ctx.dataset, selection, fmt),
             file_name=export.export_filename("report", selection.period.key(), fmt),
             mime=REPORT_MIME[fmt],
             on_click="ignore",

@@ -20,11 +20,11 @@ import pytest
 from playwright.sync_api import Browser
 from streamlit.testing.v1 import AppTest
 
-from dashboard.loading import load_dataset
-from dashboard.map_assets import render_html
-from dashboard.maps import grid_map
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
+from dashboard.maps.assets import render_html
+from dashboard.maps.builders import grid_map
 from dashboard.metrics import METRICS, compute
-from dashboard.periods import parse_period
 from tests.browser.conftest import free_port, is_healthy
 from tests.conftest import REPO
 

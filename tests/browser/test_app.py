@@ -15,11 +15,11 @@ import polars as pl
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
-from dashboard.formatting import format_metric
+from dashboard.core.formatting import format_metric
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
 from dashboard.i18n import label, t
-from dashboard.loading import load_dataset
 from dashboard.metrics import METRICS, compute
-from dashboard.periods import parse_period
 from tests.browser.conftest import (
     NetworkLog,
     StartApp,

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard import ingest
+from dashboard.core.loading import load_dataset
 from dashboard.i18n import t
-from dashboard.loading import load_dataset
 from tests.browser.conftest import NetworkLog, StartApp, open_app, screenshot, wait_for_app
 from tests.builders import G1, G3, tiny_root
 

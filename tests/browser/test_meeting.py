@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from dashboard.formatting import format_metric
+from dashboard.core.formatting import format_metric
+from dashboard.core.loading import load_dataset
+from dashboard.core.periods import parse_period
 from dashboard.i18n import t
-from dashboard.loading import load_dataset
 from dashboard.meeting import VIEWS
 from dashboard.metrics import METRICS, compute
-from dashboard.periods import parse_period
 from tests.browser.conftest import NetworkLog, StartApp, folium_frame, screenshot, wait_for_app
 from tests.conftest import REPO
 

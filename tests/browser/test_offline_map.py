@@ -32,7 +32,7 @@ SCRIPT = textwrap.dedent(
     from folium.plugins import HeatMap
     from streamlit_folium import st_folium
 
-    from dashboard.map_assets import offline_map
+    from dashboard.maps.assets import offline_map
 
 
     def square(lng: float, lat: float, size: float) -> list[list[list[float]]]:

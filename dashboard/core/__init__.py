@@ -1,0 +1,1 @@
+"""The core: the data contract, settings, periods, loading and validation, selection, formatting."""

@@ -1,0 +1,625 @@
+"""Read and validate a data root (``geo/`` + ``data/``) into a :class:`Dataset`.
+
+Every problem found is collected, with file, row and column, and raised together
+as one :class:`~dashboard.problems.DataError`, so a data clerk fixes a file once
+rather than once per error. Codes are read as strings even when they look like numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import polars as pl
+import shapely
+from shapely.geometry import shape
+
+from dashboard.core import schema
+from dashboard.core.problems import DataError, Problem, rows_problem
+from dashboard.core.settings import Settings, load_settings
+
+ROW = "_row"
+TIME_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+TRUE_WORDS = ("true", "1", "yes", "y", "t")
+FALSE_WORDS = ("false", "0", "no", "n", "f", "")
+LOCAL_TZ = "Asia/Shanghai"
+
+
+def repository_root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def resolve_root(arg: str | os.PathLike[str] | None = None) -> Path:
+    """The data root: an explicit argument, else ``DASHBOARD_DATA_DIR``, else the repository."""
+    if arg:
+        return Path(arg).expanduser().resolve()
+    env = os.environ.get("DASHBOARD_DATA_DIR")
+    return Path(env).expanduser().resolve() if env else repository_root()
+
+
+@dataclass
+class Dataset:
+    """A validated data root. Frames are never mutated after loading."""
+
+    root: Path
+    settings: Settings
+    grids: gpd.GeoDataFrame
+    issues: pl.DataFrame
+    volunteers: pl.DataFrame | None = None
+    service_records: pl.DataFrame | None = None
+    service_points: pl.DataFrame | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.meta.get("demo"))
+
+    @cached_property
+    def units(self) -> pl.DataFrame:
+        """One row per grid with its community and street (no geometry)."""
+        frame: pl.DataFrame = pl.from_pandas(pd_without_geometry(self.grids))
+        return frame.sort("grid_code")
+
+    @cached_property
+    def as_of(self) -> datetime:
+        """The data's latest timestamp (lifecycle times only: deadlines lie in the future)."""
+        columns = [c for c in schema.ISSUE_TIMES if c != "due_at" and c in self.issues.columns]
+        latest = self.issues.select(pl.max_horizontal(pl.col(c).max() for c in columns)).item()
+        return latest if isinstance(latest, datetime) else datetime.now().replace(microsecond=0)
+
+    @cached_property
+    def communities(self) -> gpd.GeoDataFrame:
+        return dissolve(self.grids, "community")
+
+    @cached_property
+    def streets(self) -> gpd.GeoDataFrame:
+        return dissolve(self.grids, "street")
+
+
+def pd_without_geometry(grids: gpd.GeoDataFrame) -> Any:
+    return grids.drop(columns="geometry").reset_index(drop=True)
+
+
+def dissolve(grids: gpd.GeoDataFrame, unit: str) -> gpd.GeoDataFrame:
+    """Community or street outlines as the union of their grids, with summed population."""
+    code, name = schema.UNIT_COLUMNS[unit]
+    keep = [code, name] + (["street_code", "street_name"] if unit == "community" else [])
+    grouped = grids[[*keep, "population", "geometry"]].dissolve(
+        by=keep, aggfunc={"population": "sum"}, as_index=False
+    )
+    grouped["geometry"] = shapely.make_valid(grouped.geometry.values)
+    return grouped.sort_values(code).reset_index(drop=True)
+
+
+# --- grids --------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str | None:
+    """Codes and names as text: 330199001 stays '330199001', 12.0 becomes '12'; NaN is empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def read_grids(root: Path) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read ``geo/grids.geojson``: one Polygon/MultiPolygon feature per finest grid."""
+    file = schema.GRIDS_FILE
+    path = root / file
+    if not path.is_file():
+        return None, [Problem(file, "missing_file")]
+    try:
+        document = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, [Problem(file, "unreadable", detail=str(exc)[:200])]
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list) or not features:
+        return None, [Problem(file, "not_feature_collection")]
+
+    problems: list[Problem] = []
+    bad_geometry: list[int] = []
+    geometries: list[Any] = []
+    records: list[dict[str, Any]] = []
+    for number, feature in enumerate(features, start=1):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        records.append(properties if isinstance(properties, dict) else {})
+        try:
+            geometry = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            geometry = None
+        if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+            bad_geometry.append(number)
+            geometry = None
+        elif not geometry.is_valid:
+            geometry = shapely.make_valid(geometry)
+        geometries.append(geometry)
+    if problem := rows_problem(file, "invalid_geometry", "geometry", bad_geometry):
+        problems.append(problem)
+
+    present = set().union(*(r.keys() for r in records))
+    missing = [c for c in schema.GRID_REQUIRED if c not in present]
+    problems += [Problem(file, "missing_column", column=c) for c in missing]
+    if missing:
+        return None, problems
+
+    columns: dict[str, list[Any]] = {}
+    for column in (*schema.GRID_REQUIRED, *schema.GRID_OPTIONAL):
+        if column in ("population", "households"):
+            continue
+        if column in present:
+            columns[column] = [_as_text(r.get(column)) for r in records]
+    for column in schema.GRID_REQUIRED:
+        if column == "population":
+            continue
+        empty = [i for i, v in enumerate(columns[column], start=1) if v is None]
+        if problem := rows_problem(file, "missing_value", column, empty):
+            problems.append(problem)
+    for column in ("population", "households"):
+        if column not in present:
+            continue
+        values, bad = _counts([r.get(column) for r in records], required=column == "population")
+        columns[column] = values
+        if problem := rows_problem(file, "bad_count", column, bad):
+            problems.append(problem)
+    seen: dict[str, int] = {}
+    duplicates: list[int] = []
+    for number, code in enumerate(columns["grid_code"], start=1):
+        if code is None:
+            continue
+        if code in seen:
+            duplicates.append(number)
+        seen.setdefault(code, number)
+    if problem := rows_problem(file, "duplicate_id", "grid_code", duplicates):
+        problems.append(problem)
+    if problems:
+        return None, problems
+    grids = gpd.GeoDataFrame(columns, geometry=geometries, crs="EPSG:4326")
+    return grids, problems
+
+
+def _counts(values: Sequence[Any], required: bool) -> tuple[list[int | None], list[int]]:
+    out: list[int | None] = []
+    bad: list[int] = []
+    for number, value in enumerate(values, start=1):
+        parsed: int | None = None
+        if isinstance(value, bool):
+            parsed = None
+        elif isinstance(value, int):
+            parsed = value
+        elif isinstance(value, float) and value.is_integer():
+            parsed = int(value)
+        elif isinstance(value, str) and value.strip().isdigit():
+            parsed = int(value.strip())
+        if parsed is None and (value is not None or required):
+            bad.append(number)
+        if parsed is not None and parsed < 0:
+            bad.append(number)
+            parsed = None
+        out.append(parsed)
+    return out, bad
+
+
+# --- tables -------------------------------------------------------------------
+
+
+def find_table(root: Path, stem: str) -> Path | None:
+    """``data/issues.parquet`` or, failing that, ``data/issues.csv``."""
+    for suffix in (".parquet", ".csv"):
+        candidate = root / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_table(path: Path, file: str) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Read a Parquet or CSV table; CSV cells stay text (UTF-8, with or without BOM, or GB18030)."""
+    try:
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        else:
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("gb18030")
+            frame = pl.read_csv(text.encode("utf-8"), infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError, ValueError) as exc:
+        return None, [Problem(file, "unreadable", detail=str(exc).splitlines()[0][:200])]
+    frame = frame.rename({c: c.strip() for c in frame.columns})
+    return frame.with_row_index(ROW, offset=1), []
+
+
+def _missing_columns(frame: pl.DataFrame, file: str, required: Sequence[str]) -> list[Problem]:
+    return [Problem(file, "missing_column", column=c) for c in required if c not in frame.columns]
+
+
+def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    expr = pl.col(column)
+    dtype = frame.schema[column]
+    if dtype.is_float():
+        # 330199001001001.0 from a spreadsheet: drop the float part.
+        expr = (
+            pl.when(expr == expr.round(0))
+            .then(expr.cast(pl.Int64).cast(pl.String))
+            .otherwise(expr.cast(pl.String))
+        )
+    else:
+        expr = expr.cast(pl.String)
+    expr = expr.str.strip_chars()
+    return pl.when(expr == "").then(None).otherwise(expr).alias(column)
+
+
+def _time(frame: pl.DataFrame, column: str) -> pl.Expr:
+    dtype = frame.schema[column]
+    expr = pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            expr = expr.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None)
+        return expr.cast(pl.Datetime("us")).alias(column)
+    if isinstance(dtype, pl.Date):
+        return expr.cast(pl.Datetime("us")).alias(column)
+    text = expr.cast(pl.String).str.strip_chars()
+    parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in TIME_FORMATS]
+    return pl.coalesce(parsed).alias(column)
+
+
+def _number(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> pl.Expr:
+    expr = pl.col(column)
+    if frame.schema[column] == pl.String:
+        expr = expr.str.strip_chars()
+        expr = pl.when(expr == "").then(None).otherwise(expr)
+    return expr.cast(dtype, strict=False).alias(column)
+
+
+def _boolean(frame: pl.DataFrame, column: str) -> pl.Expr:
+    if frame.schema[column] == pl.Boolean:
+        return pl.col(column)
+    text = pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(text.is_in(TRUE_WORDS))
+        .then(True)
+        .when(text.is_in(FALSE_WORDS) | text.is_null())
+        .then(False)
+        .otherwise(None)
+        .alias(column)
+    )
+
+
+def _bad_rows(before: pl.DataFrame, after: pl.DataFrame, column: str) -> list[int]:
+    """Rows where a non-empty value could not be converted."""
+    given = before.get_column(column).cast(pl.String, strict=False).str.strip_chars()
+    mask = given.is_not_null() & (given != "") & after.get_column(column).is_null()
+    return after.filter(mask).get_column(ROW).to_list()
+
+
+@dataclass
+class _Check:
+    """Collects problems for one file."""
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def rows(self, code: str, column: str | None, rows: Sequence[int], detail: str = "") -> None:
+        if problem := rows_problem(self.file, code, column, rows, detail):
+            self.problems.append(problem)
+
+
+def _convert(
+    frame: pl.DataFrame,
+    check: _Check,
+    texts: Sequence[str] = (),
+    times: Sequence[str] = (),
+    floats: Sequence[str] = (),
+    ints: Sequence[str] = (),
+    bools: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Cast the contract's columns, reporting every non-empty cell that fails to convert."""
+    present = set(frame.columns)
+    exprs: list[pl.Expr] = [_text(frame, c) for c in texts if c in present]
+    conversions: list[tuple[str, pl.Expr, str]] = []
+    conversions += [(c, _time(frame, c), "bad_time") for c in times if c in present]
+    conversions += [(c, _number(frame, c, pl.Float64()), "bad_number") for c in floats if c in present]
+    conversions += [(c, _number(frame, c, pl.Int64()), "bad_integer") for c in ints if c in present]
+    conversions += [(c, _boolean(frame, c), "bad_boolean") for c in bools if c in present]
+    converted = frame.with_columns(*exprs, *(e for _, e, _ in conversions))
+    for column, _, code in conversions:
+        check.rows(code, column, _bad_rows(frame, converted, column))
+    return converted
+
+
+def _required_values(frame: pl.DataFrame, check: _Check, columns: Sequence[str]) -> None:
+    for column in columns:
+        rows = frame.filter(pl.col(column).is_null()).get_column(ROW).to_list()
+        check.rows("missing_value", column, rows)
+
+
+def _unique(frame: pl.DataFrame, check: _Check, column: str) -> None:
+    rows = frame.filter(pl.col(column).is_not_null() & pl.col(column).is_duplicated())
+    duplicates = rows.filter(pl.col(ROW) != pl.col(ROW).min().over(column)).get_column(ROW).sort()
+    check.rows("duplicate_id", column, duplicates.to_list())
+
+
+def _enum(frame: pl.DataFrame, check: _Check, column: str, allowed: Sequence[str]) -> None:
+    if column not in frame.columns:
+        return
+    bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(list(allowed)))
+    values = ", ".join(sorted(set(bad.get_column(column).head(1000).to_list()))[:5])
+    check.rows("unknown_value", column, bad.get_column(ROW).to_list(), detail=values)
+
+
+def _known_grids(frame: pl.DataFrame, check: _Check, grid_codes: pl.Series) -> None:
+    if "grid_code" not in frame.columns:
+        return
+    bad = frame.filter(pl.col("grid_code").is_not_null() & ~pl.col("grid_code").is_in(grid_codes.implode()))
+    values = ", ".join(sorted(set(bad.get_column("grid_code").head(1000).to_list()))[:5])
+    check.rows("unknown_grid", "grid_code", bad.get_column(ROW).to_list(), detail=values)
+
+
+# --- issues -------------------------------------------------------------------
+
+
+def validate_issues(
+    frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """Convert and check an issues table against the contract (DOMAIN.md §3)."""
+    check = _Check(file)
+    check.problems += _missing_columns(frame, file, schema.ISSUE_REQUIRED)
+    has_points = {"lon", "lat"} <= set(frame.columns)
+    if "grid_code" not in frame.columns and not has_points:
+        check.problems.append(Problem(file, "missing_location_columns", column="grid_code / lon, lat"))
+    if check.problems:
+        return frame, check.problems
+    texts = ["issue_id", "category", "grid_code", "status", *schema.ISSUE_OPTIONAL_TEXT]
+    issues = _convert(
+        frame,
+        check,
+        texts=texts,
+        times=schema.ISSUE_TIMES,
+        floats=("lon", "lat"),
+        ints=("rework_count",),
+        bools=("urgent",),
+    )
+    for column in ("grid_code", "lon", "lat"):
+        if column not in issues.columns:
+            dtype = pl.String() if column == "grid_code" else pl.Float64()
+            issues = issues.with_columns(pl.lit(None, dtype=dtype).alias(column))
+    _required_values(issues, check, schema.ISSUE_REQUIRED)
+    _unique(issues, check, "issue_id")
+    _enum(issues, check, "status", schema.STATUSES)
+    _enum(issues, check, "source", schema.SOURCES)
+    _enum(issues, check, "resolved_level", schema.LEVELS)
+    _enum(issues, check, "satisfaction", schema.SATISFACTION)
+    _known_grids(issues, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
+    unlocated = issues.filter(
+        pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null())
+    )
+    check.rows("missing_location", "grid_code", unlocated.get_column(ROW).to_list())
+    if "rework_count" in issues.columns:
+        check.rows(
+            "bad_count", "rework_count", issues.filter(pl.col("rework_count") < 0).get_column(ROW).to_list()
+        )
+    return issues, check.problems
+
+
+def locate_issues(issues: pl.DataFrame, grids: gpd.GeoDataFrame) -> pl.DataFrame:
+    """Fill ``grid_code`` from ``lon``/``lat`` by point-in-polygon where it is empty.
+
+    ``located_by_point`` marks those rows. A point in no grid keeps an empty code:
+    it is counted in the "outside every grid" bucket, never dropped.
+    """
+    needs = pl.col("grid_code").is_null() & pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
+    issues = issues.with_columns(needs.alias("located_by_point"))
+    todo = issues.filter(pl.col("located_by_point"))
+    if todo.is_empty():
+        return issues
+    codes = grid_at(grids, todo.get_column("lon").to_numpy(), todo.get_column("lat").to_numpy())
+    found = todo.select(ROW).with_columns(pl.Series("_found", codes, dtype=pl.String))
+    return (
+        issues.join(found, on=ROW, how="left")
+        .with_columns(pl.coalesce("grid_code", "_found").alias("grid_code"))
+        .drop("_found")
+    )
+
+
+def grid_at(grids: gpd.GeoDataFrame, lons: Any, lats: Any) -> list[str | None]:
+    """The grid code at each point (lon, lat arrays), ``None`` where a point is in no grid.
+
+    A point on a shared edge touches two grids: the first grid in file order wins.
+    """
+    points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    tree = shapely.STRtree(grids.geometry.values)
+    point_index, grid_index = tree.query(points, predicate="intersects")
+    codes = np.full(len(points), None, dtype=object)
+    order = np.lexsort((grid_index, point_index))
+    first = np.unique(point_index[order], return_index=True)[1]
+    grid_codes = grids["grid_code"].to_numpy()
+    codes[point_index[order][first]] = grid_codes[grid_index[order][first]]
+    return list(codes)
+
+
+def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """Attach each issue's community and street, and fill missing deadlines from the category limits."""
+    for column in schema.ISSUE_TIMES:
+        if column not in issues.columns:
+            issues = issues.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias(column))
+    limits = pl.DataFrame(
+        {
+            "category": list(settings.category_limit_hours),
+            "_limit_h": list(settings.category_limit_hours.values()),
+        },
+        schema={"category": pl.String, "_limit_h": pl.Float64},
+    )
+    defaults: dict[str, pl.Expr] = {
+        "rework_count": pl.lit(0, dtype=pl.Int64),
+        "urgent": pl.lit(False),
+    }
+    for column in schema.ISSUE_OPTIONAL_TEXT:
+        defaults[column] = pl.lit(None, dtype=pl.String)
+    issues = issues.with_columns(e.alias(c) for c, e in defaults.items() if c not in issues.columns)
+    attributes = units.select(
+        "grid_code", "grid_name", "community_code", "community_name", "street_code", "street_name"
+    )
+    limit = pl.col("_limit_h").fill_null(settings.default_limit_hours)
+    due = pl.col("reported_at") + pl.duration(seconds=(limit * 3600).round(0).cast(pl.Int64))
+    return (
+        issues.drop([c for c in attributes.columns if c != "grid_code" and c in issues.columns])
+        .join(attributes, on="grid_code", how="left")
+        .join(limits, on="category", how="left")
+        .with_columns(
+            pl.col("due_at").is_null().alias("due_from_limit"),
+            pl.coalesce("due_at", due).alias("due_at"),
+            pl.col("rework_count").fill_null(0),
+            pl.col("urgent").fill_null(False),
+        )
+        .drop("_limit_h")
+        .sort(ROW)
+    )
+
+
+# --- volunteers and services ------------------------------------------------------
+
+
+def validate_volunteers(
+    frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
+) -> tuple[pl.DataFrame, list[Problem]]:
+    check = _Check(file, _missing_columns(frame, file, schema.VOLUNTEER_REQUIRED))
+    if check.problems:
+        return frame, check.problems
+    out = _convert(
+        frame,
+        check,
+        texts=("volunteer_id", "grid_code", "name", "phone", "skills", "team"),
+        times=("registered_at",),
+        bools=("is_party_member",),
+    )
+    _required_values(out, check, schema.VOLUNTEER_REQUIRED)
+    _unique(out, check, "volunteer_id")
+    _known_grids(out, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
+    return out, check.problems
+
+
+def validate_service_records(
+    frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
+) -> tuple[pl.DataFrame, list[Problem]]:
+    check = _Check(file, _missing_columns(frame, file, schema.SERVICE_RECORD_REQUIRED))
+    if check.problems:
+        return frame, check.problems
+    out = _convert(
+        frame,
+        check,
+        texts=("record_id", "volunteer_id", "service_type", "grid_code"),
+        times=("served_at",),
+        floats=("hours", "lon", "lat"),
+        ints=("beneficiaries",),
+    )
+    _required_values(out, check, schema.SERVICE_RECORD_REQUIRED)
+    _unique(out, check, "record_id")
+    check.rows("bad_count", "hours", out.filter(pl.col("hours") < 0).get_column(ROW).to_list())
+    _known_grids(out, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
+    return out, check.problems
+
+
+def validate_service_points(
+    frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
+) -> tuple[pl.DataFrame, list[Problem]]:
+    check = _Check(file, _missing_columns(frame, file, schema.SERVICE_POINT_REQUIRED))
+    if check.problems:
+        return frame, check.problems
+    out = _convert(frame, check, texts=("point_id", "name", "point_type"), floats=("lon", "lat"))
+    _required_values(out, check, schema.SERVICE_POINT_REQUIRED)
+    _unique(out, check, "point_id")
+    return out, check.problems
+
+
+Validator = Callable[[pl.DataFrame, str, gpd.GeoDataFrame], tuple[pl.DataFrame, list[Problem]]]
+OPTIONAL_TABLES: dict[str, tuple[str, Validator]] = {
+    "volunteers": (schema.VOLUNTEERS_STEM, validate_volunteers),
+    "service_records": (schema.SERVICE_RECORDS_STEM, validate_service_records),
+    "service_points": (schema.SERVICE_POINTS_STEM, validate_service_points),
+}
+
+
+def read_meta(root: Path) -> dict[str, Any]:
+    path = root / schema.META_FILE
+    if not path.is_file():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def load_dataset(root: Path) -> Dataset:
+    """Load and validate the data root at ``root``; raise :class:`DataError` listing every problem."""
+    if not root.is_dir():
+        raise DataError([Problem(str(root), "missing_root")])
+    try:
+        settings = load_settings(root)
+    except ValueError as exc:
+        raise DataError([Problem("dashboard.toml", "bad_settings", detail=str(exc))]) from exc
+    grids, problems = read_grids(root)
+    issues_path = find_table(root, schema.ISSUES_STEM)
+    if issues_path is None:
+        problems.append(Problem(f"{schema.ISSUES_STEM}.parquet / .csv", "missing_file"))
+    if grids is None or issues_path is None:
+        raise DataError(problems)
+    files = {"grids": schema.GRIDS_FILE}
+
+    issues_file = str(issues_path.relative_to(root))
+    files["issues"] = issues_file
+    raw, read_problems = read_table(issues_path, issues_file)
+    problems += read_problems
+    issues: pl.DataFrame | None = None
+    if raw is not None:
+        issues, issue_problems = validate_issues(raw, issues_file, grids)
+        problems += issue_problems
+
+    tables: dict[str, pl.DataFrame | None] = {}
+    for name, (stem, validate) in OPTIONAL_TABLES.items():
+        path = find_table(root, stem)
+        tables[name] = None
+        if path is None:
+            continue
+        file = str(path.relative_to(root))
+        files[name] = file
+        table, read_problems = read_table(path, file)
+        problems += read_problems
+        if table is not None:
+            table, table_problems = validate(table, file, grids)
+            problems += table_problems
+            tables[name] = table
+    if problems or issues is None:
+        raise DataError(problems)
+
+    dataset = Dataset(
+        root=root, settings=settings, grids=grids, issues=issues, meta=read_meta(root), files=files
+    )
+    located = locate_issues(issues, grids)
+    dataset.issues = complete_issues(located, dataset.units, settings)
+    dataset.volunteers = tables["volunteers"]
+    dataset.service_records = tables["service_records"]
+    dataset.service_points = tables["service_points"]
+    return dataset

@@ -1,0 +1,152 @@
+"""The overview's numbers: headline KPIs against target, the trend and the community league table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from dashboard.core.formatting import format_delta, format_metric
+from dashboard.core.loading import Dataset
+from dashboard.core.periods import trailing_months
+from dashboard.core.selection import Selection
+from dashboard.i18n import Lang
+from dashboard.metrics import METRICS, OUTSIDE, PERIOD, Grade, compute, compute_series, grade, grade_expr
+
+HEADLINE_KEYS = (
+    "resolution_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "response_rate",
+    "issue_count",
+    "overdue_open_count",
+)
+TREND_KEYS = ("resolution_rate", "on_time_rate", "satisfaction_rate")
+LEAGUE_KEYS = (
+    "issue_count",
+    "issues_per_1000",
+    "resolution_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "grid_level_share",
+    "overdue_open_count",
+)
+SHARE_KEYS = ("grid_level_share", "community_level_share")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline number as shown on a card."""
+
+    key: str
+    value: float | None
+    previous: float | None
+    numerator: int | None
+    denominator: int | None
+    grade: Grade
+    trend: tuple[float | None, ...]
+
+    def text(self, lang: Lang) -> str:
+        return format_metric(self.value, METRICS[self.key], lang)
+
+    def delta(self, lang: Lang) -> str | None:
+        return format_delta(self.value, self.previous, METRICS[self.key], lang)
+
+
+def scope_totals(dataset: Dataset, selection: Selection, months: int = 12) -> pl.DataFrame:
+    """Every metric for the whole selection, for the chosen period, the one before and the trailing months."""
+    periods = [selection.period, selection.period.previous()]
+    periods += [p for p in trailing_months(selection.period, months) if p not in periods]
+    return compute_series(
+        selection.issues(dataset), selection.units(dataset), "all", periods, dataset.as_of, dataset.settings
+    )
+
+
+def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> list[Kpi]:
+    """The KPI cards: value, change from the previous period, grade and a 12-month sparkline."""
+    current_key, previous_key = selection.period.key(), selection.period.previous().key()
+    rows = {row[PERIOD]: row for row in totals.iter_rows(named=True)}
+    months = [p.key() for p in trailing_months(selection.period, 12)]
+    kpis = []
+    for key in HEADLINE_KEYS:
+        spec = METRICS[key]
+        current, previous = rows[current_key], rows[previous_key]
+        kpis.append(
+            Kpi(
+                key=key,
+                value=current[key],
+                previous=previous[key],
+                numerator=current.get(spec.num_column),
+                denominator=current.get(spec.den_column),
+                grade=grade(current[key], spec, dataset.settings),
+                trend=tuple(rows[m][key] for m in months if m in rows),
+            )
+        )
+    return kpis
+
+
+def rate_trend(
+    totals: pl.DataFrame, selection: Selection, keys: tuple[str, ...] = TREND_KEYS
+) -> pl.DataFrame:
+    """Long frame (period, metric, value, numerator, denominator) over the trailing 12 months, oldest first."""
+    months = [p.key() for p in trailing_months(selection.period, 12)]
+    frames = [
+        totals.filter(pl.col(PERIOD).is_in(months)).select(
+            PERIOD,
+            pl.lit(key).alias("metric"),
+            pl.col(key).alias("value"),
+            pl.col(METRICS[key].num_column).alias("numerator"),
+            pl.col(METRICS[key].den_column).alias("denominator"),
+        )
+        for key in keys
+    ]
+    return pl.concat(frames).sort("metric", PERIOD)
+
+
+def league_table(dataset: Dataset, selection: Selection) -> pl.DataFrame:
+    """Communities ranked by resolution rate (best first), with grades and small-sample marks.
+
+    Ties share a rank; communities with no issues come last without a rank; the
+    "outside every grid" bucket, when there is one, is the last row.
+    """
+    frame = compute(
+        selection.issues(dataset),
+        selection.units(dataset),
+        "community",
+        selection.period,
+        dataset.as_of,
+        dataset.settings,
+    )
+    spec = METRICS["resolution_rate"]
+    inside = frame.filter(~pl.col(OUTSIDE))
+    ranked = inside.with_columns(
+        pl.col("resolution_rate").rank(method="min", descending=True).cast(pl.Int64).alias("rank"),
+        grade_expr("resolution_rate", spec, dataset.settings).alias("grade"),
+    ).sort(["rank", "issue_count", "community_code"], descending=[False, True, False], nulls_last=True)
+    outside = frame.filter(pl.col(OUTSIDE)).with_columns(
+        pl.lit(None, dtype=pl.Int64).alias("rank"),
+        grade_expr("resolution_rate", spec, dataset.settings).alias("grade"),
+    )
+    columns = [
+        "rank",
+        "community_code",
+        "community_name",
+        OUTSIDE,
+        *LEAGUE_KEYS,
+        "grade",
+        "small_sample",
+        spec.num_column,
+        spec.den_column,
+    ]
+    return pl.concat([ranked.select(columns), outside.select(columns)])
+
+
+def level_shares(totals: pl.DataFrame, selection: Selection) -> dict[str, float | None]:
+    """Small matters stay in the grid, bigger ones in the community: shares solved at each level."""
+    row = totals.filter(pl.col(PERIOD) == selection.period.key()).row(0, named=True)
+    grid, community = row["grid_level_share"], row["community_level_share"]
+    return {
+        "grid": grid,
+        "community": None if grid is None or community is None else community - grid,
+        "above": None if community is None else 1 - community,
+    }

@@ -1,0 +1,205 @@
+"""The volunteer page's sections (streamlit glue; numbers from dashboard.volunteers and service_stats)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import volunteers
+from dashboard.core.formatting import format_count
+from dashboard.figures import tables
+from dashboard.i18n import t
+from dashboard.maps import builders as maps
+from dashboard.ui import cache, widgets
+from dashboard.ui.frame import Context, set_query
+from dashboard.volunteers import charts as volunteer_charts
+from dashboard.volunteers import service_stats
+
+MAP_VALUES = {
+    "active_per_1000": "volunteer_map.value_active",
+    "volunteers_per_1000": "volunteer_map.value_volunteers",
+    "service_point_coverage_share": "volunteer_map.value_coverage",
+    "quadrant": "volunteer.quadrant",
+}
+
+
+def headline(ctx: Context) -> pl.DataFrame:
+    """The six headline numbers for the selection (communities chosen, else every street together)."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    if selection.community_codes:
+        frame = cache.volunteer_metrics(dataset, "community", selection.period)
+        frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))
+    else:
+        frame = cache.volunteer_metrics(dataset, "street", selection.period)
+    totals = service_stats.totals(frame)
+    columns = st.columns(len(volunteers.CORE_KEYS))
+    for column, key in zip(columns, volunteers.CORE_KEYS, strict=True):
+        spec = volunteers.volunteer_metric(key)
+        column.metric(
+            spec.label(lang),
+            spec.format(totals[key], lang),
+            help=f"{spec.help(lang)}\n\n{spec.formula(lang)}",
+            border=True,
+        )
+    return frame
+
+
+def coverage_map(ctx: Context) -> None:
+    """Grids coloured by a volunteer measure, service points with 5/10/15-minute circles, the suggested site."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    st.subheader(t("volunteer_map.coverage_title", lang))
+    if "vol_value" not in st.session_state:
+        wanted = st.query_params.get("vol_value")
+        st.session_state["vol_value"] = wanted if wanted in MAP_VALUES else "service_point_coverage_share"
+    value = str(
+        st.radio(
+            t("volunteer_map.map_value", lang),
+            list(MAP_VALUES),
+            key="vol_value",
+            horizontal=True,
+            format_func=lambda k: t(MAP_VALUES[k], lang),
+        )
+    )
+    set_query("vol_value", value)
+    grids_frame = cache.volunteer_metrics(dataset, "grid", selection.period)
+    categories = None
+    if value == "quadrant":
+        grids_frame = volunteers.gap_table(dataset, selection.period)
+        categories = {
+            q: (c, volunteers.quadrant_label(q, lang)) for q, c in volunteer_charts.QUADRANT_COLORS.items()
+        }
+    circles, uncovered, site = cache.coverage_layers(dataset)
+    points = (
+        dataset.service_points
+        if dataset.service_points is not None
+        else pl.DataFrame(
+            schema={"name": pl.String, "point_type": pl.String, "lon": pl.Float64, "lat": pl.Float64}
+        )
+    )
+    spec = volunteers.volunteer_metric("service_point_coverage_share" if value == "quadrant" else value)
+    suggestion = None
+    if site is not None:
+        text = t(
+            "volunteer_map.suggestion",
+            lang,
+            n=format_count(round(site.added_residents), lang),
+            grid=site.grid_name,
+        )
+        suggestion = (site.lon, site.lat, text)
+        st.info(f"★ {text}")
+    else:
+        st.success(t("volunteer.suggestion_none", lang, metres=800))
+    m = maps.coverage_map(
+        dataset.grids,
+        grids_frame,
+        value,
+        t(MAP_VALUES[value], lang),
+        lambda v: spec.format(v, lang),
+        circles,
+        uncovered,
+        points,
+        suggestion,
+        dataset.communities,
+        dataset.streets,
+        dataset.settings,
+        lang,
+        focus=selection.community_codes,
+        categories=categories,
+    )
+    widgets.show_map(
+        m,
+        ctx,
+        f"volunteer_map_{value}",
+        t(MAP_VALUES[value], lang),
+        height=620,
+        use_container_width=True,
+        returned_objects=[],
+        key=f"vol-map-{lang}-{value}",
+    )
+    st.caption(
+        t("volunteer.coverage_method", lang, metres=800, minutes=10)
+        + " "
+        + t("volunteer.suggestion_method", lang)
+    )
+
+
+UNIT_KEYS = (
+    "volunteer_count",
+    "volunteers_per_1000",
+    "active_volunteer_count",
+    "active_per_1000",
+    "party_member_share",
+    "service_hours",
+    "people_served",
+    "service_point_coverage_share",
+)
+
+
+def by_community(ctx: Context) -> None:
+    """Every community's volunteers, service and reach (its grids when communities are chosen)."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    by = "grid" if selection.community_codes else "community"
+    frame = cache.volunteer_metrics(dataset, by, selection.period)
+    if selection.community_codes:
+        frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))
+    st.markdown(f"#### {t('volunteer_map.by_unit', lang, unit=t(f'common.unit_{by}', lang))}")
+    widgets.show_table(tables.volunteer_unit_table(frame, by, UNIT_KEYS, lang), dataset.settings, rows=12)
+
+
+def gaps(ctx: Context) -> None:
+    """Demand against supply: the quadrant chart and the grids with many issues and little service."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    st.subheader(t("volunteer_map.gap_title", lang))
+    table = volunteers.gap_table(dataset, selection.period)
+    if selection.community_codes:
+        table = table.filter(pl.col("community_code").is_in(list(selection.community_codes)))
+    st.markdown(f"#### {t('volunteer_map.quadrant_title', lang)}")
+    widgets.chart(
+        volunteer_charts.quadrant_chart(table, "issues_per_1000", "active_per_1000", lang),
+        ctx,
+        "demand_and_supply",
+    )
+    st.caption(t("volunteer.quadrant_help", lang))
+    worst = table.filter(pl.col("quadrant") == "high_demand_low_supply")
+    widgets.show_table(tables.gap_display(worst, lang), dataset.settings, rows=12)
+
+
+def service(ctx: Context) -> None:
+    """Hours over the last 12 months, service types and teams (no names)."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    if dataset.service_records is None or dataset.volunteers is None:
+        return
+    records = dataset.service_records
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"#### {t('volunteer_map.hours_trend', lang)}")
+        widgets.chart(
+            volunteer_charts.hours_chart(service_stats.monthly_hours(records, selection.period), lang),
+            ctx,
+            "service_hours",
+        )
+    with right:
+        st.markdown(f"#### {t('volunteer_map.types_title', lang)}")
+        widgets.chart(
+            volunteer_charts.types_chart(service_stats.by_type(records, selection.period), lang),
+            ctx,
+            "service_types",
+        )
+    st.markdown(f"#### {t('volunteer_map.teams_title', lang)}")
+    teams = service_stats.teams(dataset.volunteers, records, selection.period)
+    widgets.show_table(tables.team_table(teams, lang), dataset.settings, rows=10)
+
+
+def special(ctx: Context) -> None:
+    lang = ctx.lang
+    st.subheader(t("volunteer_map.special_title", lang))
+    result = volunteers.special_groups(ctx.dataset, ctx.selection.period)
+    if not result.available:
+        st.info(t("volunteer.special_unavailable", lang))
+        st.caption(
+            t("volunteer.special_missing", lang, items=t("volunteer_map.list_sep", lang).join(result.missing))
+        )
+        st.caption(t("volunteer.special_how", lang))
+        return
+    if result.summary is not None:
+        st.dataframe(result.summary.to_pandas(), hide_index=True, width="stretch")
