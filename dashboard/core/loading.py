@@ -45,7 +45,7 @@ LOCAL_TZ = "Asia/Shanghai"
 
 
 def repository_root() -> Path:
-    return Path(__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def resolve_root(arg: str | os.PathLike[str] | None = None) -> Path:

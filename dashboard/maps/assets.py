@@ -55,7 +55,7 @@ __all__ = [
 STATIC_URL = "/app/static"
 """Where Streamlit serves ``static/`` when ``server.enableStaticServing`` is on."""
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 """The vendored files (see ``static/README.md``)."""
 
 ColormapPolicy = Literal["error", "drop"]
