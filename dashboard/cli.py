@@ -18,12 +18,11 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from dashboard.core.formatting import format_metric
 from dashboard.core.loading import Dataset, load_dataset, resolve_root
 from dashboard.core.periods import Period, parse_period
 from dashboard.core.problems import DataError
 from dashboard.i18n import LANGS, Lang, as_lang, t
-from dashboard.metrics import METRIC_KEYS, METRICS, Unit, compute, unit_columns
+from dashboard.metrics import METRIC_KEYS, METRICS, Unit, compute, keys_for, unit_columns, volunteer_metric
 
 SCALES = ("street", "district", "city")
 
@@ -50,14 +49,10 @@ def _volunteer_metrics(dataset: Dataset, by: Unit, period: Period, as_of: dateti
 
 
 def _volunteer_keys() -> Sequence[str]:
-    from dashboard.volunteers import CORE_KEYS
-
-    return CORE_KEYS
+    return keys_for("volunteer_headline")
 
 
 def _volunteer_format(key: str, value: object, lang: Lang) -> str:
-    from dashboard.volunteers import volunteer_metric
-
     return volunteer_metric(key).format(value, lang)  # type: ignore[arg-type]
 
 
@@ -67,7 +62,7 @@ COMMANDS: dict[str, UnitCommand] = {
         as_of_help='as-of time T, e.g. "2026-11-20 00:00:00"',
         compute=_issue_metrics,
         metric_keys=lambda: METRIC_KEYS,
-        format=lambda key, value, lang: format_metric(value, METRICS[key], lang),  # type: ignore[arg-type]
+        format=lambda key, value, lang: METRICS[key].format(value, lang),  # type: ignore[arg-type]
     ),
     "coverage": UnitCommand(
         help="print volunteer metrics and service reach per unit",

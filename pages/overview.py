@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import overview
 from dashboard.figures import charts, tables
 from dashboard.i18n import t
+from dashboard.metrics import keys_for
 from dashboard.ui import cache, frame, widgets
 
 ctx = frame.context("pages/overview.py")
@@ -31,7 +32,7 @@ st.subheader(t("overview.league", lang))
 league = cache.league(dataset, selection)
 widgets.chart(charts.league_bar_chart(league, settings, lang), ctx, "community_league")
 st.caption(t("overview.league_hint", lang))
-display = tables.unit_table(league, "community_code", "community_name", overview.LEAGUE_KEYS, settings, lang)
+display = tables.unit_table(league, "community_code", "community_name", keys_for("league"), settings, lang)
 chosen = widgets.show_table(display, settings, select_key="league")
 if chosen:
     widgets.go_to_community(chosen, "pages/grid_map.py")

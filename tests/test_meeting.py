@@ -10,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import meeting
-from dashboard.core.formatting import format_metric
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.i18n import t
@@ -60,7 +59,7 @@ def test_headline_is_the_registry_street_rate_with_its_grade(
     street = compute(
         dataset.issues, dataset.units, "all", parse_period("2026-10"), dataset.as_of, dataset.settings
     ).row(0, named=True)
-    rate = format_metric(street["resolution_rate"], METRICS["resolution_rate"], lang)  # type: ignore[arg-type]
+    rate = METRICS["resolution_rate"].format(street["resolution_rate"], lang)  # type: ignore[arg-type]
     assert rate == "57.1%"
     hero = re.search(
         r'data-metric="resolution_rate" style="border-left-color:([^"]+)">.*?'
@@ -123,7 +122,7 @@ def test_meeting_mode_is_marked_in_demo_mode(tiny: Path, monkeypatch: pytest.Mon
 
 
 def test_cards_grade_colours_and_text() -> None:
-    from dashboard.overview import Kpi
+    from dashboard.metrics import Kpi
 
     kpis = [
         Kpi("resolution_rate", 0.95, 0.93, 95, 100, "green", ()),

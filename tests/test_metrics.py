@@ -17,7 +17,18 @@ from polars.testing import assert_frame_equal
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.core.settings import Settings
-from dashboard.metrics import METRIC_KEYS, METRICS, REGISTRY, compute, compute_series, grade
+from dashboard.metrics import (
+    METRIC_KEYS,
+    METRICS,
+    REGISTRY,
+    VIEWS,
+    VOLUNTEER_METRICS,
+    compute,
+    compute_series,
+    grade,
+    keys_for,
+    volunteer_metric,
+)
 from tests.builders import C1, C2, G1, G2, G3, G4
 
 T = datetime(2026, 11, 20)
@@ -164,3 +175,21 @@ def test_registry_matches_the_domain_definitions() -> None:
     ]
     assert METRICS["resolution_rate"].graded and METRICS["resolution_rate"].higher_is_better
     assert not METRICS["rework_rate"].higher_is_better
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_view_lists_known_metrics_once(view: str) -> None:
+    keys = keys_for(view)
+    known = set(METRICS) | set(VOLUNTEER_METRICS)
+    assert keys and len(set(keys)) == len(keys)
+    assert set(keys) <= known
+
+
+def test_issue_and_volunteer_metrics_share_one_format() -> None:
+    # One MetricSpec.format for both registries: the same kind reads the same way.
+    assert METRICS["resolution_rate"].format(0.9321, "en") == volunteer_metric("party_member_share").format(
+        0.9321, "en"
+    )
+    assert volunteer_metric("service_hours").format(12_345, "zh") == "1.23万 小时"
+    assert METRICS["issue_count"].format(12_345, "zh") == "1.23万"
+    assert keys_for("series") == tuple(m.key for m in REGISTRY if m.key != "issues_per_1000")

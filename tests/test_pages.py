@@ -12,7 +12,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core.formatting import format_metric
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.i18n import label, t
@@ -77,7 +76,7 @@ def test_overview_shows_registry_numbers(tiny: Path, monkeypatch: pytest.MonkeyP
     rate = t("metric.resolution_rate.label", lang)  # type: ignore[arg-type]
     rows = dict(zip(league[community], league[rate], strict=True))
     expected = _expected(tiny, "community", "resolution_rate", C1)
-    assert rows["东湖社区"] == format_metric(expected, METRICS["resolution_rate"], lang) == "75.0%"  # type: ignore[arg-type]
+    assert rows["东湖社区"] == METRICS["resolution_rate"].format(expected, lang) == "75.0%"  # type: ignore[arg-type]
     assert rows[t("common.outside", lang)] == "0.0%"  # type: ignore[arg-type]
     assert list(league[t("common.rank", lang)]) == ["1", "2", ""]  # type: ignore[arg-type]
 
@@ -186,7 +185,7 @@ def test_closed_loop_page_league_equals_the_registry(
         dataset.issues, dataset.units, "community", parse_period("2026-10"), dataset.as_of, dataset.settings
     )
     expected = {
-        row["community_name"]: format_metric(row["resolution_rate"], METRICS["resolution_rate"], lang)  # type: ignore[arg-type]
+        row["community_name"]: METRICS["resolution_rate"].format(row["resolution_rate"], lang)  # type: ignore[arg-type]
         for row in registry.iter_rows(named=True)
         if not row["outside"]
     }

@@ -17,7 +17,6 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from dashboard.cli import main
-from dashboard.core.formatting import format_metric
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.metrics import METRICS, compute
@@ -100,7 +99,7 @@ def test_kpi_slide_shows_the_registry_values_against_target_and_last_month(tiny:
     registry = compute(
         dataset.issues, dataset.units, "all", parse_period("2026-10"), dataset.as_of, dataset.settings
     ).get_column("resolution_rate")[0]
-    assert rate.value == format_metric(registry, METRICS["resolution_rate"], "zh")
+    assert rate.value == METRICS["resolution_rate"].format(registry, "zh")
     assert rate.target == "目标 90%" and rate.grade == "red"
     # September: only i07, finished: 100% → a fall of 42.9 points, bad news.
     assert rate.delta == "较上月 -42.9 个百分点" and rate.delta_good is False

@@ -22,6 +22,7 @@ from dashboard import volunteers as v
 from dashboard.cli import main
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
+from dashboard.metrics import VOLUNTEER_REGISTRY, keys_for
 from tests.builders import C1, C2, G1, G2, G3, G4
 from tests.conftest import REPO
 
@@ -450,7 +451,7 @@ def test_quadrant_labels_in_both_languages() -> None:
     assert v.quadrant_label("high_demand_low_supply", "en") == "Many issues, little service"
 
 
-@pytest.mark.parametrize("spec", v.VOLUNTEER_METRICS, ids=lambda s: s.key)
+@pytest.mark.parametrize("spec", VOLUNTEER_REGISTRY, ids=lambda s: s.key)
 def test_every_volunteer_metric_is_documented(spec: v.VolunteerMetric) -> None:
     for lang in ("zh", "en"):
         assert spec.label(lang) != f"metric.{spec.key}.label"
@@ -472,7 +473,7 @@ def test_coverage_cli_prints_the_six_keys_per_unit(served: Path) -> None:
     assert code == 0
     records = json.loads(out)
     assert [r["community_code"] for r in records] == [C1, C2]
-    assert list(records[0]) == ["community_code", "community_name", *v.CORE_KEYS]
+    assert list(records[0]) == ["community_code", "community_name", *keys_for("volunteer_headline")]
     assert records[0]["volunteer_count"] == 3 and records[1]["party_member_share"] == 0.0
     assert records[0]["service_hours"] == pytest.approx(3.5)
 

@@ -21,6 +21,7 @@ from dashboard.metrics import (
     METRICS,
     OUTSIDE,
     PERIOD,
+    TARGET_METRIC,
     Unit,
     compute_groups,
     compute_series,
@@ -30,7 +31,7 @@ from dashboard.metrics import (
     unit_columns,
 )
 
-RATE = "resolution_rate"
+RATE = TARGET_METRIC
 
 
 def league_unit(dataset: Dataset) -> Unit:

@@ -15,10 +15,10 @@ import polars as pl
 
 from dashboard.closed_loop.lifecycle import TimelineEvent
 from dashboard.closed_loop.lifecycle_charts import event_detail, stage_label
-from dashboard.core.formatting import format_count, format_metric, format_percent
+from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, label, t
-from dashboard.metrics import METRICS, Grade, grade, unit_columns
+from dashboard.metrics import METRICS, Grade, grade, unit_columns, volunteer_metric
 
 
 @dataclass
@@ -37,7 +37,7 @@ def _metric_columns(
     for key in keys:
         spec = METRICS[key]
         values = frame.get_column(key).to_list()
-        table[spec.label(lang)] = [format_metric(v, spec, lang) for v in values]
+        table[spec.label(lang)] = [spec.format(v, lang) for v in values]
         if spec.graded:
             grades[spec.label(lang)] = [grade(v, spec, settings) for v in values]
     return grades
@@ -305,7 +305,6 @@ def team_table(frame: pl.DataFrame, lang: Lang) -> DisplayTable:
 
 def volunteer_unit_table(frame: pl.DataFrame, by: str, keys: Sequence[str], lang: Lang) -> DisplayTable:
     """Volunteer metrics per community (or grid), formatted by the volunteer registry."""
-    from dashboard.volunteers import volunteer_metric  # volunteers imports loading: keep tables light
 
     code, name = unit_columns(by)  # type: ignore[arg-type]
     table = pd.DataFrame({t(f"common.unit_{by}", lang): frame.get_column(name).to_list()})

@@ -24,7 +24,7 @@ from folium.plugins import HeatMap
 from jinja2 import Template
 
 from dashboard.core.coords import convert, convert_geometry
-from dashboard.core.formatting import format_count, format_metric
+from dashboard.core.formatting import format_count
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, label, t
 from dashboard.maps.assets import offline_map
@@ -51,8 +51,8 @@ def _color_classes(
     if spec.graded:
         colors = [settings.colors[grade(v, spec, settings)] if v is not None else NO_DATA for v in values]
         target, amber = (
-            format_metric(settings.target, spec, lang),
-            format_metric(settings.amber_floor, spec, lang),
+            spec.format(settings.target, lang),
+            spec.format(settings.amber_floor, lang),
         )
         legend = [
             LegendEntry(settings.colors["green"], f"≥ {target} {t('common.grade_green', lang)}"),
@@ -60,9 +60,7 @@ def _color_classes(
             LegendEntry(settings.colors["red"], f"< {amber} {t('common.grade_red', lang)}"),
         ]
     else:
-        colors, legend = quantile_classes(
-            values, spec.higher_is_better, lambda v: format_metric(v, spec, lang)
-        )
+        colors, legend = quantile_classes(values, spec.higher_is_better, lambda v: spec.format(v, lang))
     legend.append(LegendEntry(NO_DATA, t("common.grade_none", lang)))
     return colors, legend
 
@@ -280,7 +278,7 @@ def grid_map(
             (t("map.community", lang), str(row.community_name)),
             (t("map.grid_worker", lang), str(getattr(row, "grid_worker", "") or "—")),
             (t("map.population", lang), format_count(row.population, lang)),
-            (spec.label(lang), format_metric(value, spec, lang)),
+            (spec.label(lang), spec.format(value, lang)),
         ]
         tips.append(_table_html(base, str(row.grid_name)))
         detail = [
@@ -288,7 +286,7 @@ def grid_map(
             (t("metric.issue_count.label", lang), format_count(_num(row.issue_count), lang)),
             (
                 t("metric.resolution_rate.label", lang),
-                format_metric(_num(row.resolution_rate), METRICS["resolution_rate"], lang),
+                METRICS["resolution_rate"].format(_num(row.resolution_rate), lang),
             ),
             (t("metric.overdue_open_count.label", lang), format_count(_num(row.overdue_open_count), lang)),
         ]

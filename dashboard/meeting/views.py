@@ -16,8 +16,7 @@ import plotly.graph_objects as go
 from dashboard.core.formatting import format_percent
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, t
-from dashboard.metrics import METRICS
-from dashboard.overview import Kpi
+from dashboard.metrics import METRICS, Kpi
 
 VIEWS: Final = ("headline", "league", "map", "trend", "topics")
 """The views in their default order: numbers against target, communities, map, trend, the month's topics."""

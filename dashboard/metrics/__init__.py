@@ -1,5 +1,8 @@
-"""The metric registry (DOMAIN.md §4) and its computation: one definition per metric."""
+"""Metrics: the registry (one definition per metric, and which views show which) and its computation."""
 
+from dashboard.metrics.compute import compute, compute_groups, compute_series, in_period, issue_flags
+from dashboard.metrics.grades import grade, grade_expr
+from dashboard.metrics.kpi import Kpi
 from dashboard.metrics.registry import (
     METRIC_KEYS,
     METRICS,
@@ -7,21 +10,21 @@ from dashboard.metrics.registry import (
     PARENT_COLUMNS,
     PERIOD,
     REGISTRY,
+    TARGET_METRIC,
     UNITS,
+    VIEWS,
+    VOLUNTEER_METRICS,
+    VOLUNTEER_REGISTRY,
     Grade,
     Kind,
     Metric,
-    MetricText,
+    MetricSpec,
     Unit,
-    compute,
-    compute_groups,
-    compute_series,
-    grade,
-    grade_expr,
-    in_period,
-    issue_flags,
+    VolunteerMetric,
+    keys_for,
     metric,
     unit_columns,
+    volunteer_metric,
 )
 
 __all__ = [
@@ -31,12 +34,18 @@ __all__ = [
     "PARENT_COLUMNS",
     "PERIOD",
     "REGISTRY",
+    "TARGET_METRIC",
     "UNITS",
+    "VIEWS",
+    "VOLUNTEER_METRICS",
+    "VOLUNTEER_REGISTRY",
     "Grade",
     "Kind",
+    "Kpi",
     "Metric",
-    "MetricText",
+    "MetricSpec",
     "Unit",
+    "VolunteerMetric",
     "compute",
     "compute_groups",
     "compute_series",
@@ -44,6 +53,8 @@ __all__ = [
     "grade_expr",
     "in_period",
     "issue_flags",
+    "keys_for",
     "metric",
     "unit_columns",
+    "volunteer_metric",
 ]

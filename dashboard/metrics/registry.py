@@ -1,28 +1,19 @@
-"""The metric registry (DOMAIN.md §4) and its computation with Polars.
+"""The metric registry: every issue and volunteer metric defined once, with the lists of metrics each view shows.
 
-Each metric is defined once, as a :class:`Metric` in :data:`REGISTRY`: pages,
-charts, the CLI, exports and the README's table all read it. Labels, help and
+Pages, charts, the CLI, exports and the README's table all read it. Labels, help and
 formulas live in the i18n catalogs under ``metric.<key>``.
-
-For a unit U and period P, S is the issues of U reported in P whose status is
-not ``invalid``. A rate whose denominator is 0 is null, never 0 and never NaN.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final, Literal
 
-import polars as pl
-
 from dashboard.core import schema
-from dashboard.core.periods import Period
-from dashboard.core.settings import Settings
+from dashboard.core.formatting import format_count, format_percent
 from dashboard.i18n import Lang, t
 
-Kind = Literal["count", "rate", "per_1000", "median"]
+Kind = Literal["count", "rate", "per_1000", "median", "hours"]
 Unit = Literal["grid", "community", "street", "all"]
 Grade = Literal["green", "amber", "red", "none"]
 UNITS: Final[tuple[Unit, ...]] = ("grid", "community", "street")
@@ -36,11 +27,12 @@ PARENT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-class MetricText:
-    """What every metric (issue or volunteer) says about itself: label, help and formula from the catalogs."""
+class MetricSpec:
+    """What every metric, issue or volunteer, says about itself: label, help and formula from the
+    catalogs, and its value and change as people read them."""
 
     key: str
-    kind: str
+    kind: Kind
 
     @property
     def is_rate(self) -> bool:
@@ -55,9 +47,45 @@ class MetricText:
     def formula(self, lang: Lang) -> str:
         return t(f"metric.{self.key}.formula", lang)
 
+    def format(self, value: float | None, lang: Lang) -> str:
+        """The value by its kind: 93.2%, 12,345 (in Chinese: 1.23 wan), 12.5 hours, 3.4 per 1,000.
+
+        >>> METRICS["resolution_rate"].format(0.9321, "en"), METRICS["issue_count"].format(12345, "en")
+        ('93.2%', '12,345')
+        >>> METRICS["median_hours_to_finish"].format(None, "en")
+        '—'
+        """
+        if value is None:
+            return "—"
+        if self.kind == "rate":
+            return format_percent(value)
+        if self.kind == "count":
+            return format_count(value, lang)
+        if self.kind == "median":
+            return f"{value:.1f} {t('common.hours', lang)}"
+        if self.kind == "hours":
+            # Whole hours read better on a card (9,369 h); ten thousand and more as wan in Chinese.
+            return f"{format_count(value, lang)} {t('common.hours', lang)}"
+        return f"{value:.1f}"
+
+    def delta(self, current: float | None, previous: float | None, lang: Lang) -> str | None:
+        """The change from the previous period: percentage points for rates, plain for others.
+
+        >>> METRICS["resolution_rate"].delta(0.93, 0.91, "en")
+        '+2.0 pp'
+        """
+        if current is None or previous is None:
+            return None
+        change = current - previous
+        if self.kind == "rate":
+            return f"{change * 100:+.1f} {t('common.pp', lang)}"
+        if self.kind == "count":
+            return f"{change:+,.0f}"
+        return f"{change:+.1f}"
+
 
 @dataclass(frozen=True)
-class Metric(MetricText):
+class Metric(MetricSpec):
     """One metric: how it is computed and how it is read.
 
     ``numerator``/``denominator`` name the per-issue flag columns made by
@@ -113,220 +141,110 @@ def unit_columns(by: Unit) -> tuple[str, str]:
     return schema.UNIT_COLUMNS[by]
 
 
-# --- per-issue flags -----------------------------------------------------------
+@dataclass(frozen=True)
+class VolunteerMetric(MetricSpec):
+    """One volunteer metric (computed by :mod:`dashboard.volunteers`): its kind and which direction is good."""
+
+    key: str
+    kind: Kind
+    higher_is_better: bool = True
 
 
-def issue_flags(issues: pl.DataFrame, as_of: datetime, settings: Settings) -> pl.DataFrame:
-    """Boolean flags per issue that the registry sums. Invalid issues are dropped (not in S)."""
-    finished = pl.col("status").is_in(schema.FINISHED_STATUSES)
-    deferred = pl.col("status") == "deferred"
-    finish_at = pl.min_horizontal("resolved_at", "closed_at")
-    limit_us = int(settings.response_limit_hours * 3600 * 1_000_000)
-    response = (pl.col("accepted_at") - pl.col("reported_at")).dt.total_microseconds()
-    level = pl.col("resolved_level")
-    hours = (finish_at - pl.col("reported_at")).dt.total_seconds(fractional=True) / 3600
-    return issues.filter(pl.col("status") != "invalid").with_columns(
-        pl.lit(True).alias("in_s"),
-        finished.alias("finished"),
-        (~deferred).alias("not_deferred"),
-        (finished & (finish_at <= pl.col("due_at"))).fill_null(False).alias("on_time"),
-        (response <= limit_us).fill_null(False).alias("responded"),
-        pl.col("satisfaction").is_not_null().alias("rated"),
-        pl.col("satisfaction")
-        .is_in(["satisfied", "basically_satisfied"])
-        .fill_null(False)
-        .alias("satisfied"),
-        (finished & (pl.col("rework_count") >= 1)).fill_null(False).alias("reworked"),
-        (finished & (level == "grid")).fill_null(False).alias("grid_level"),
-        (finished & level.is_in(["grid", "community"])).fill_null(False).alias("community_level"),
-        (~finished & ~deferred & (pl.col("due_at") < as_of)).fill_null(False).alias("overdue_open"),
-        pl.when(finished).then(hours).otherwise(None).alias("hours_to_finish"),
-        finish_at.alias("finish_at"),
-    )
+VOLUNTEER_REGISTRY: Final[tuple[VolunteerMetric, ...]] = (
+    VolunteerMetric("volunteer_count", "count"),
+    VolunteerMetric("volunteers_per_1000", "per_1000"),
+    VolunteerMetric("active_volunteer_count", "count"),
+    VolunteerMetric("active_per_1000", "per_1000"),
+    VolunteerMetric("service_hours", "hours"),
+    VolunteerMetric("service_count", "count"),
+    VolunteerMetric("people_served", "count"),
+    VolunteerMetric("party_member_share", "rate"),
+    VolunteerMetric("service_point_coverage_share", "rate"),
+)
+VOLUNTEER_METRICS: Final[dict[str, VolunteerMetric]] = {m.key: m for m in VOLUNTEER_REGISTRY}
 
 
-def in_period(issues: pl.DataFrame, period: Period) -> pl.DataFrame:
-    return issues.filter((pl.col("reported_at") >= period.start) & (pl.col("reported_at") < period.end))
+def volunteer_metric(key: str) -> VolunteerMetric:
+    """The volunteer registry entry for ``key``; ``KeyError`` names the known keys."""
+    try:
+        return VOLUNTEER_METRICS[key]
+    except KeyError:
+        raise KeyError(f"unknown volunteer metric {key!r}; known: {', '.join(VOLUNTEER_METRICS)}") from None
 
 
-# --- aggregation -----------------------------------------------------------------
+# --- which metrics each view shows ----------------------------------------------------
+
+# The metric a unit is judged by against the target (the resolution rate), and the views' metric lists,
+# in the order they are shown. A new metric is added to a view here, nowhere else.
+TARGET_METRIC: Final = "resolution_rate"
+VIEWS: Final[dict[str, tuple[str, ...]]] = {
+    # overview: the KPI cards, the trend chart, the league table
+    "headline": (
+        "resolution_rate",
+        "on_time_rate",
+        "satisfaction_rate",
+        "response_rate",
+        "issue_count",
+        "overdue_open_count",
+    ),
+    "trend": ("resolution_rate", "on_time_rate", "satisfaction_rate"),
+    "league": (
+        "issue_count",
+        "issues_per_1000",
+        "resolution_rate",
+        "on_time_rate",
+        "satisfaction_rate",
+        "grid_level_share",
+        "overdue_open_count",
+    ),
+    # closed loop: the monthly league
+    "loop_league": (
+        "issue_count",
+        "resolution_rate",
+        "on_time_rate",
+        "response_rate",
+        "satisfaction_rate",
+        "rework_rate",
+    ),
+    # trends: every metric a time bucket can have (a bucket of categories has no residents: no per 1,000)
+    "series": tuple(m.key for m in REGISTRY if m.kind != "per_1000"),
+    # the monthly report's league slide
+    "report_league": (
+        "issue_count",
+        "resolution_rate",
+        "on_time_rate",
+        "satisfaction_rate",
+        "overdue_open_count",
+    ),
+    # volunteers: the headline (the six of the data contract, printed by the CLI too) and the unit table
+    "volunteer_headline": (
+        "volunteer_count",
+        "volunteers_per_1000",
+        "active_volunteer_count",
+        "service_hours",
+        "party_member_share",
+        "service_point_coverage_share",
+    ),
+    "volunteer_units": (
+        "volunteer_count",
+        "volunteers_per_1000",
+        "active_volunteer_count",
+        "active_per_1000",
+        "party_member_share",
+        "service_hours",
+        "people_served",
+        "service_point_coverage_share",
+    ),
+}
 
 
-def _aggregations() -> list[pl.Expr]:
-    exprs: list[pl.Expr] = []
-    for spec in REGISTRY:
-        if spec.kind == "median":
-            exprs.append(pl.col(spec.numerator).median().alias(spec.key))
-        elif spec.kind == "per_1000":
-            continue  # from issue_count and population after the join
-        else:
-            exprs.append(pl.col(spec.numerator).sum().cast(pl.Int64).alias(spec.num_column))
-            if spec.denominator is not None:
-                exprs.append(pl.col(spec.denominator).sum().cast(pl.Int64).alias(spec.den_column))
-    return exprs
+def keys_for(view: str) -> tuple[str, ...]:
+    """The metrics a view shows, in order.
 
-
-def _finish(frame: pl.DataFrame) -> pl.DataFrame:
-    """Turn summed numerators and denominators into the registry's values (null on 0)."""
-    exprs: list[pl.Expr] = []
-    for spec in REGISTRY:
-        if spec.kind == "count":
-            exprs.append(pl.col(spec.num_column).fill_null(0).alias(spec.key))
-        elif spec.kind == "rate":
-            num, den = pl.col(spec.num_column), pl.col(spec.den_column)
-            exprs.append(pl.when(den > 0).then(num / den).otherwise(None).alias(spec.key))
-        elif spec.kind == "per_1000":
-            count, population = pl.col("issue_count__num").fill_null(0), pl.col("population")
-            exprs.append(
-                pl.when(population > 0).then(count / population * 1000).otherwise(None).alias(spec.key)
-            )
-    return frame.with_columns(exprs)
-
-
-def _unit_table(units: pl.DataFrame, by: Unit) -> pl.DataFrame:
-    code, name = unit_columns(by)
-    if by == "all":
-        return units.select(
-            pl.lit(None, dtype=pl.String).alias(code),
-            pl.lit(None, dtype=pl.String).alias(name),
-            pl.col("population").sum().cast(pl.Int64),
-        )
-    parents = [c for c in PARENT_COLUMNS[by] if c in units.columns]
-    return (
-        units.group_by(code)
-        .agg(
-            pl.col(name).first(),
-            *(pl.col(c).first() for c in parents),
-            pl.col("population").sum().cast(pl.Int64),
-        )
-        .sort(code)
-    )
-
-
-def compute(
-    issues: pl.DataFrame,
-    units: pl.DataFrame,
-    by: Unit,
-    period: Period,
-    as_of: datetime,
-    settings: Settings,
-) -> pl.DataFrame:
-    """Every registry metric for every unit in ``units`` over ``period``.
-
-    Units with no issues get counts of 0 and null rates. Issues outside every
-    grid form one extra row with a null code and ``outside = True`` (for
-    ``by="all"`` they are part of the single total row). Each rate also has its
-    numerator and denominator (``<key>__num``, ``<key>__den``), and
-    ``small_sample`` marks units with fewer than ``settings.small_sample`` issues.
+    >>> keys_for("trend")
+    ('resolution_rate', 'on_time_rate', 'satisfaction_rate')
     """
-    return compute_series(issues, units, by, [period], as_of, settings).drop(PERIOD)
-
-
-def compute_series(
-    issues: pl.DataFrame,
-    units: pl.DataFrame,
-    by: Unit,
-    periods: Sequence[Period],
-    as_of: datetime,
-    settings: Settings,
-) -> pl.DataFrame:
-    """:func:`compute` for several periods at once: one row per unit and period (``period`` = key).
-
-    Periods may overlap; each is computed on its own issues.
-    """
-    code, _name = unit_columns(by)
-    selected = _in_periods(issue_flags(issues, as_of, settings), periods)
-    if by == "all":
-        selected = selected.with_columns(pl.lit(None, dtype=pl.String).alias(code))
-    aggregated = selected.group_by(code, PERIOD).agg(_aggregations())
-
-    table = _unit_table(units, by)
-    keys = pl.DataFrame({PERIOD: [p.key() for p in periods]}, schema={PERIOD: pl.String})
-    grid = table.join(keys, how="cross")
-    if by == "all":
-        result = grid.join(aggregated.drop(code), on=PERIOD, how="left")
-        result = result.with_columns(pl.lit(False).alias(OUTSIDE))
-    else:
-        inside = grid.join(aggregated, on=[code, PERIOD], how="left", nulls_equal=False)
-        outside = aggregated.filter(pl.col(code).is_null())
-        missing = [c for c in inside.columns if c not in outside.columns]
-        outside_rows = outside.with_columns(
-            pl.lit(None, dtype=inside.schema[c]).alias(c) for c in missing
-        ).select(inside.columns)
-        result = pl.concat(
-            [
-                inside.with_columns(pl.lit(False).alias(OUTSIDE)),
-                outside_rows.with_columns(pl.lit(True).alias(OUTSIDE)),
-            ]
-        )
-    result = _finish(result).with_columns(
-        (pl.col("issue_count") < settings.small_sample).alias("small_sample")
-    )
-    order = {p.key(): i for i, p in enumerate(periods)}
-    return (
-        result.with_columns(pl.col(PERIOD).replace_strict(order, return_dtype=pl.Int64).alias("_order"))
-        .sort("_order", OUTSIDE, code, nulls_last=True)
-        .drop("_order")
-    )
-
-
-def _in_periods(flagged: pl.DataFrame, periods: Sequence[Period]) -> pl.DataFrame:
-    parts = [in_period(flagged, p).with_columns(pl.lit(p.key()).alias(PERIOD)) for p in periods]
-    return pl.concat(parts) if parts else flagged.head(0).with_columns(pl.lit("").alias(PERIOD))
-
-
-def compute_groups(
-    issues: pl.DataFrame,
-    keys: Sequence[str],
-    periods: Sequence[Period],
-    as_of: datetime,
-    settings: Settings,
-) -> pl.DataFrame:
-    """Every registry metric per group of issues (a department, a category, a grid worker...) and period.
-
-    Unlike :func:`compute` there is no table of units: only groups that have issues
-    appear, and ``issues_per_1000`` is null (a department has no residents). Rows are
-    sorted by period, then by the keys.
-    """
-    selected = _in_periods(issue_flags(issues, as_of, settings), periods)
-    aggregated = selected.group_by(*keys, PERIOD).agg(_aggregations())
-    result = _finish(aggregated.with_columns(pl.lit(None, dtype=pl.Int64).alias("population")))
-    order = {p.key(): i for i, p in enumerate(periods)}
-    return (
-        result.with_columns(
-            (pl.col("issue_count") < settings.small_sample).alias("small_sample"),
-            pl.col(PERIOD).replace_strict(order, return_dtype=pl.Int64).alias("_order"),
-        )
-        .sort("_order", *keys, nulls_last=True)
-        .drop("_order", "population")
-    )
-
-
-# --- grades -------------------------------------------------------------------------
-
-
-def grade(value: float | None, spec: Metric, settings: Settings) -> Grade:
-    """Colour grade of a value: graded rates ≥ target green, ≥ amber floor amber, else red."""
-    if value is None or not spec.graded:
-        return "none"
-    if value >= settings.target:
-        return "green"
-    if value >= settings.amber_floor:
-        return "amber"
-    return "red"
-
-
-def grade_expr(column: str, spec: Metric, settings: Settings) -> pl.Expr:
-    """:func:`grade` as a Polars expression over ``column``."""
-    value = pl.col(column)
-    if not spec.graded:
-        return pl.lit("none")
-    return (
-        pl.when(value.is_null())
-        .then(pl.lit("none"))
-        .when(value >= settings.target)
-        .then(pl.lit("green"))
-        .when(value >= settings.amber_floor)
-        .then(pl.lit("amber"))
-        .otherwise(pl.lit("red"))
-    )
+    try:
+        return VIEWS[view]
+    except KeyError:
+        raise KeyError(f"unknown view {view!r}; known: {', '.join(VIEWS)}") from None

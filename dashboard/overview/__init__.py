@@ -1,11 +1,6 @@
 """Overview: the headline numbers against target, the trend and the community league."""
 
 from dashboard.overview.kpis import (
-    HEADLINE_KEYS,
-    LEAGUE_KEYS,
-    SHARE_KEYS,
-    TREND_KEYS,
-    Kpi,
     headline,
     league_table,
     level_shares,
@@ -14,11 +9,6 @@ from dashboard.overview.kpis import (
 )
 
 __all__ = [
-    "HEADLINE_KEYS",
-    "LEAGUE_KEYS",
-    "SHARE_KEYS",
-    "TREND_KEYS",
-    "Kpi",
     "headline",
     "league_table",
     "level_shares",

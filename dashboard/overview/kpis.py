@@ -2,55 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
-from dashboard.core.formatting import format_delta, format_metric
 from dashboard.core.loading import Dataset
 from dashboard.core.periods import trailing_months
 from dashboard.core.selection import Selection
-from dashboard.i18n import Lang
-from dashboard.metrics import METRICS, OUTSIDE, PERIOD, Grade, compute, compute_series, grade, grade_expr
-
-HEADLINE_KEYS = (
-    "resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "response_rate",
-    "issue_count",
-    "overdue_open_count",
+from dashboard.metrics import (
+    METRICS,
+    OUTSIDE,
+    PERIOD,
+    Kpi,
+    compute,
+    compute_series,
+    grade,
+    grade_expr,
+    keys_for,
 )
-TREND_KEYS = ("resolution_rate", "on_time_rate", "satisfaction_rate")
-LEAGUE_KEYS = (
-    "issue_count",
-    "issues_per_1000",
-    "resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "grid_level_share",
-    "overdue_open_count",
-)
-SHARE_KEYS = ("grid_level_share", "community_level_share")
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One headline number as shown on a card."""
-
-    key: str
-    value: float | None
-    previous: float | None
-    numerator: int | None
-    denominator: int | None
-    grade: Grade
-    trend: tuple[float | None, ...]
-
-    def text(self, lang: Lang) -> str:
-        return format_metric(self.value, METRICS[self.key], lang)
-
-    def delta(self, lang: Lang) -> str | None:
-        return format_delta(self.value, self.previous, METRICS[self.key], lang)
 
 
 def scope_totals(dataset: Dataset, selection: Selection, months: int = 12) -> pl.DataFrame:
@@ -68,7 +35,7 @@ def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> li
     rows = {row[PERIOD]: row for row in totals.iter_rows(named=True)}
     months = [p.key() for p in trailing_months(selection.period, 12)]
     kpis = []
-    for key in HEADLINE_KEYS:
+    for key in keys_for("headline"):
         spec = METRICS[key]
         current, previous = rows[current_key], rows[previous_key]
         kpis.append(
@@ -86,7 +53,7 @@ def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> li
 
 
 def rate_trend(
-    totals: pl.DataFrame, selection: Selection, keys: tuple[str, ...] = TREND_KEYS
+    totals: pl.DataFrame, selection: Selection, keys: tuple[str, ...] = keys_for("trend")
 ) -> pl.DataFrame:
     """Long frame (period, metric, value, numerator, denominator) over the trailing 12 months, oldest first."""
     months = [p.key() for p in trailing_months(selection.period, 12)]
@@ -132,7 +99,7 @@ def league_table(dataset: Dataset, selection: Selection) -> pl.DataFrame:
         "community_code",
         "community_name",
         OUTSIDE,
-        *LEAGUE_KEYS,
+        *keys_for("league"),
         "grade",
         "small_sample",
         spec.num_column,

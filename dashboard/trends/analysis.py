@@ -17,7 +17,7 @@ import polars as pl
 
 from dashboard.core.periods import Period, default_month, month
 from dashboard.core.settings import Settings
-from dashboard.metrics import METRICS, compute_groups, in_period
+from dashboard.metrics import METRICS, compute_groups, in_period, keys_for
 
 Freq = Literal["day", "week", "month"]
 FREQS: Final[tuple[Freq, ...]] = ("day", "week", "month")
@@ -25,20 +25,6 @@ FREQS: Final[tuple[Freq, ...]] = ("day", "week", "month")
 INTERVALS: Final[dict[Freq, str]] = {"day": "1d", "week": "1w", "month": "1mo"}
 # Trailing moving average, in buckets: a week of days, four weeks, a quarter of months.
 MA_WINDOWS: Final[dict[Freq, int]] = {"day": 7, "week": 4, "month": 3}
-# Metrics a series can show: every registry metric but issues_per_1000, which needs the
-# population of a unit, and a time bucket of categories or sources has none.
-SERIES_METRICS: Final[tuple[str, ...]] = (
-    "issue_count",
-    "resolution_rate",
-    "on_time_rate",
-    "response_rate",
-    "satisfaction_rate",
-    "rework_rate",
-    "grid_level_share",
-    "community_level_share",
-    "overdue_open_count",
-    "median_hours_to_finish",
-)
 MAD_TO_SD: Final = 1.4826  # a normal distribution's standard deviation is 1.4826 × its MAD
 POISSON_ROOT_SD: Final = 0.5  # the standard deviation of √X for a Poisson count X (of any size)
 BUCKET = "bucket"
@@ -139,7 +125,7 @@ def series(
         An issue column to split by (``category``, ``source``, ``community_name``...);
         ``None`` gives one series with a null ``group``.
     metric
-        A key of :data:`SERIES_METRICS`.
+        A key of ``keys_for("series")`` (every metric but issues_per_1000: a bucket of categories has no residents).
     ma_window
         Buckets in the trailing moving average; by default 7 days, 4 weeks or 3 months.
 
@@ -158,8 +144,8 @@ def series(
     """
     if freq not in FREQS:
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, got {freq!r}")
-    if metric not in SERIES_METRICS:
-        raise ValueError(f"metric {metric!r} has no time series; choose from {', '.join(SERIES_METRICS)}")
+    if metric not in keys_for("series"):
+        raise ValueError(f"metric {metric!r} has no time series; choose from {', '.join(keys_for('series'))}")
     if end <= start:
         raise ValueError(f"the window ends ({end}) before it starts ({start})")
     _check_by(issues, by)

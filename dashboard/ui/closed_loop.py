@@ -10,19 +10,9 @@ from dashboard.closed_loop import lifecycle, lifecycle_charts
 from dashboard.core.formatting import format_percent
 from dashboard.figures import charts, tables
 from dashboard.i18n import t
-from dashboard.metrics import METRICS, REGISTRY, unit_columns
+from dashboard.metrics import METRICS, REGISTRY, keys_for, unit_columns
 from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, period_label
-
-LEAGUE_KEYS = (
-    "issue_count",
-    "resolution_rate",
-    "on_time_rate",
-    "response_rate",
-    "satisfaction_rate",
-    "rework_rate",
-)
-
 
 MAX_SMALL_MULTIPLES = 40
 
@@ -59,7 +49,7 @@ def league(ctx: Context, by: str) -> pl.DataFrame:
     st.caption(t("loop.red_black_note", lang, n=settings.small_sample, left=lists.left_out))
 
     st.markdown(f"#### {t('loop.league', lang, period=period_label(selection.period, lang))}")
-    widgets.show_table(tables.league_table(table, by, LEAGUE_KEYS, settings, lang), settings)
+    widgets.show_table(tables.league_table(table, by, keys_for("loop_league"), settings, lang), settings)
 
     order = table.get_column(code).to_list()
     if len(order) > MAX_SMALL_MULTIPLES:

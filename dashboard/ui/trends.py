@@ -13,7 +13,7 @@ from dashboard import trends
 from dashboard.core.periods import Period, bucket_period, date_range, trailing_months
 from dashboard.core.selection import IssueFilter
 from dashboard.i18n import t
-from dashboard.metrics import METRICS, in_period
+from dashboard.metrics import METRICS, in_period, keys_for
 from dashboard.trends import charts as trend_charts
 from dashboard.ui import widgets
 from dashboard.ui.frame import Context, period_label, set_query
@@ -50,11 +50,11 @@ def controls(ctx: Context) -> Controls:
     by = _radio(t("trends.by", lang), GROUPS, "trend_by", "none", lambda g: t(f"trends.by_{g}", lang), middle)
     if "trend_metric" not in st.session_state:
         wanted = st.query_params.get("trend_metric")
-        st.session_state["trend_metric"] = wanted if wanted in trends.SERIES_METRICS else "issue_count"
+        st.session_state["trend_metric"] = wanted if wanted in keys_for("series") else "issue_count"
     metric = str(
         right.selectbox(
             t("trends.metric", lang),
-            trends.SERIES_METRICS,
+            keys_for("series"),
             key="trend_metric",
             format_func=lambda k: METRICS[k].label(lang),
         )

@@ -10,6 +10,7 @@ from dashboard.core.formatting import format_count
 from dashboard.figures import tables
 from dashboard.i18n import t
 from dashboard.maps import builders as maps
+from dashboard.metrics import keys_for, volunteer_metric
 from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, set_query
 from dashboard.volunteers import charts as volunteer_charts
@@ -32,9 +33,9 @@ def headline(ctx: Context) -> pl.DataFrame:
     else:
         frame = cache.volunteer_metrics(dataset, "street", selection.period)
     totals = service_stats.totals(frame)
-    columns = st.columns(len(volunteers.CORE_KEYS))
-    for column, key in zip(columns, volunteers.CORE_KEYS, strict=True):
-        spec = volunteers.volunteer_metric(key)
+    columns = st.columns(len(keys_for("volunteer_headline")))
+    for column, key in zip(columns, keys_for("volunteer_headline"), strict=True):
+        spec = volunteer_metric(key)
         column.metric(
             spec.label(lang),
             spec.format(totals[key], lang),
@@ -76,7 +77,7 @@ def coverage_map(ctx: Context) -> None:
             schema={"name": pl.String, "point_type": pl.String, "lon": pl.Float64, "lat": pl.Float64}
         )
     )
-    spec = volunteers.volunteer_metric("service_point_coverage_share" if value == "quadrant" else value)
+    spec = volunteer_metric("service_point_coverage_share" if value == "quadrant" else value)
     suggestion = None
     if site is not None:
         text = t(
@@ -123,18 +124,6 @@ def coverage_map(ctx: Context) -> None:
     )
 
 
-UNIT_KEYS = (
-    "volunteer_count",
-    "volunteers_per_1000",
-    "active_volunteer_count",
-    "active_per_1000",
-    "party_member_share",
-    "service_hours",
-    "people_served",
-    "service_point_coverage_share",
-)
-
-
 def by_community(ctx: Context) -> None:
     """Every community's volunteers, service and reach (its grids when communities are chosen)."""
     lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
@@ -143,7 +132,9 @@ def by_community(ctx: Context) -> None:
     if selection.community_codes:
         frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))
     st.markdown(f"#### {t('volunteer_map.by_unit', lang, unit=t(f'common.unit_{by}', lang))}")
-    widgets.show_table(tables.volunteer_unit_table(frame, by, UNIT_KEYS, lang), dataset.settings, rows=12)
+    widgets.show_table(
+        tables.volunteer_unit_table(frame, by, keys_for("volunteer_units"), lang), dataset.settings, rows=12
+    )
 
 
 def gaps(ctx: Context) -> None:

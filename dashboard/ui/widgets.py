@@ -18,9 +18,8 @@ from dashboard.figures import charts
 from dashboard.figures.tables import DisplayTable
 from dashboard.i18n import Lang, label, t
 from dashboard.maps import assets as map_assets
-from dashboard.metrics import METRIC_KEYS, METRICS
+from dashboard.metrics import METRIC_KEYS, METRICS, Kpi
 from dashboard.outputs import export
-from dashboard.overview import Kpi
 from dashboard.ui import cache
 from dashboard.ui.frame import PENDING_COMMUNITIES, Context, period_label, set_query
 

@@ -1,7 +1,7 @@
 """Volunteer metrics, service-point reach and gaps (DOMAIN.md §2-§4), computed in metres.
 
 Each volunteer metric is defined once, as a :class:`VolunteerMetric` in
-:data:`VOLUNTEER_METRICS`; labels, help and formulas live in the i18n catalogs
+:data:`dashboard.metrics.VOLUNTEER_REGISTRY`; labels, help and formulas live in the i18n catalogs
 under ``metric.<key>``. Distances and areas are computed in a transverse
 Mercator projection centred on the data (scale 1 at the centre, so a metre is a
 metre to well under 1 m over a city), never in degrees.
@@ -23,10 +23,9 @@ from pyproj import CRS, Transformer
 
 from dashboard import metrics
 from dashboard.core import schema
-from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.periods import Period, default_month
 from dashboard.i18n import Lang, t
-from dashboard.metrics import MetricText
+from dashboard.metrics import VOLUNTEER_REGISTRY
 
 if TYPE_CHECKING:
     from dashboard.core.loading import Dataset
@@ -49,61 +48,6 @@ QUADRANTS: Final[tuple[str, ...]] = (
 SPECIAL_GROUPS_STEM: Final = "data/special_groups"
 SPECIAL_GROUP_COLUMNS: Final[tuple[str, ...]] = ("person_id", "grid_code", "group")
 SPECIAL_GROUP_KINDS: Final[tuple[str, ...]] = ("elderly_alone", "disabled", "child")
-
-
-@dataclass(frozen=True)
-class VolunteerMetric(MetricText):
-    """One volunteer metric: its kind and which direction is good."""
-
-    key: str
-    kind: Kind
-    higher_is_better: bool = True
-
-    def format(self, value: float | None, lang: Lang) -> str:
-        """The value as people read it: 93.2%, 1,234, 12.5."""
-        if value is None:
-            return "—"
-        if self.kind == "rate":
-            return format_percent(value)
-        if self.kind == "count":
-            return format_count(value, lang)
-        if self.kind == "hours":
-            # Whole hours read better on a card (9,369 h); counts of ten thousand and more as wan in Chinese.
-            return f"{format_count(value, lang)} {t('common.hours', lang)}"
-        return f"{value:.1f}"
-
-
-VOLUNTEER_METRICS: Final[tuple[VolunteerMetric, ...]] = (
-    VolunteerMetric("volunteer_count", "count"),
-    VolunteerMetric("volunteers_per_1000", "per_1000"),
-    VolunteerMetric("active_volunteer_count", "count"),
-    VolunteerMetric("active_per_1000", "per_1000"),
-    VolunteerMetric("service_hours", "hours"),
-    VolunteerMetric("service_count", "count"),
-    VolunteerMetric("people_served", "count"),
-    VolunteerMetric("party_member_share", "rate"),
-    VolunteerMetric("service_point_coverage_share", "rate"),
-)
-VOLUNTEER_METRIC_MAP: Final[dict[str, VolunteerMetric]] = {m.key: m for m in VOLUNTEER_METRICS}
-# The six headline keys of DOMAIN.md §4 (the CLI prints these).
-CORE_KEYS: Final[tuple[str, ...]] = (
-    "volunteer_count",
-    "volunteers_per_1000",
-    "active_volunteer_count",
-    "service_hours",
-    "party_member_share",
-    "service_point_coverage_share",
-)
-
-
-def volunteer_metric(key: str) -> VolunteerMetric:
-    """The registry entry for ``key``; ``KeyError`` names the known keys."""
-    try:
-        return VOLUNTEER_METRIC_MAP[key]
-    except KeyError:
-        raise KeyError(
-            f"unknown volunteer metric {key!r}; known: {', '.join(VOLUNTEER_METRIC_MAP)}"
-        ) from None
 
 
 # --- projection ---------------------------------------------------------------------
@@ -546,10 +490,10 @@ def volunteer_metrics(
     if dataset.volunteers is None:
         table = table.with_columns(
             pl.lit(None, dtype=table.schema[m.key]).alias(m.key)
-            for m in VOLUNTEER_METRICS
+            for m in VOLUNTEER_REGISTRY
             if m.key != "service_point_coverage_share"
         )
-    keys = [m.key for m in VOLUNTEER_METRICS]
+    keys = [m.key for m in VOLUNTEER_REGISTRY]
     return table.select(code, name, *parents, "population", *keys).sort(code)
 
 

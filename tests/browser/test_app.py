@@ -15,7 +15,6 @@ import polars as pl
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
-from dashboard.core.formatting import format_metric
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.i18n import label, t
@@ -99,7 +98,7 @@ def test_language_and_month_widgets_update_the_url(page: Page, demo_url: str) ->
     september = compute(
         dataset.issues, dataset.units, "all", parse_period("2026-09"), dataset.as_of, dataset.settings
     )
-    rate = format_metric(september.row(0, named=True)["resolution_rate"], METRICS["resolution_rate"], "en")
+    rate = METRICS["resolution_rate"].format(september.row(0, named=True)["resolution_rate"], "en")
     card = page.get_by_test_id("stMetric").filter(has_text="Resolution rate")
     expect(card).to_contain_text(rate)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from dashboard.core.formatting import format_metric
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.i18n import t
@@ -78,7 +77,7 @@ def test_every_view_fits_1920x1080_without_scrolling(
     street = compute(
         dataset.issues, dataset.units, "all", parse_period("2026-10"), dataset.as_of, dataset.settings
     ).row(0, named=True)
-    rate = format_metric(street["resolution_rate"], METRICS["resolution_rate"], lang)  # type: ignore[arg-type]
+    rate = METRICS["resolution_rate"].format(street["resolution_rate"], lang)  # type: ignore[arg-type]
     hero = page.locator(".meeting-hero[data-metric='resolution_rate'] .meeting-value")
     expect(hero).to_have_text(rate)
     assert page.locator(".meeting-demo").inner_text() == t("app.demo_badge", lang)  # type: ignore[arg-type]

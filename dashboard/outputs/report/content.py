@@ -24,7 +24,7 @@ from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
 from dashboard.figures import tables
 from dashboard.i18n import Lang, label, t
-from dashboard.metrics import METRICS, PERIOD, Grade, in_period, unit_columns
+from dashboard.metrics import METRICS, PERIOD, Grade, in_period, keys_for, unit_columns, volunteer_metric
 
 SLIDE_KEYS: Final[tuple[str, ...]] = (
     "title",
@@ -43,13 +43,6 @@ MAX_OVERDUE_ROWS: Final = 12
 MAX_OVERDUE_UNITS: Final = 12
 TOP_CATEGORIES: Final = 10
 OLD_DAYS: Final = 30  # overdue cases this many days late are shown red, younger ones amber
-LEAGUE_KEYS: Final[tuple[str, ...]] = (
-    "issue_count",
-    "resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "overdue_open_count",
-)
 
 
 @dataclass(frozen=True)
@@ -253,7 +246,7 @@ def _league_slides(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[
     unit = t(f"common.unit_{by}", lang)
     period = period_text(selection.period, lang)
     shown = table.head(MAX_LEAGUE_ROWS)
-    display = tables.league_table(shown, by, LEAGUE_KEYS, settings, lang)
+    display = tables.league_table(shown, by, keys_for("report_league"), settings, lang)
     small = t("common.small_sample_column", lang, n=settings.small_sample)
     # The score is shown only beside its parts (closed-loop page); an all-empty small-sample column says nothing.
     dropped = {t("loop.score", lang), *([small] if not shown.get_column("small_sample").any() else [])}
@@ -305,7 +298,7 @@ def _trend_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, l
     trend = overview.rate_trend(totals, selection)
     months = sorted(trend.get_column(PERIOD).unique().to_list())
     series = []
-    for key in overview.TREND_KEYS:
+    for key in keys_for("trend"):
         rows = dict(trend.filter(pl.col("metric") == key).select(PERIOD, "value").iter_rows())
         series.append(ChartSeries(METRICS[key].label(lang), tuple(rows.get(m) for m in months)))
     target = dataset.settings.target
@@ -359,8 +352,8 @@ def _volunteer_block(dataset: Dataset, selection: Selection, lang: Lang) -> KpiB
         frame = volunteers.volunteer_metrics(dataset, "street", selection.period)
     totals = service_stats.totals(frame)
     items = []
-    for key in volunteers.CORE_KEYS:
-        spec = volunteers.volunteer_metric(key)
+    for key in keys_for("volunteer_headline"):
+        spec = volunteer_metric(key)
         items.append(KpiItem(label=spec.label(lang), value=spec.format(totals[key], lang)))
     return KpiBlock(tuple(items))
 
