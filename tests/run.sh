@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole check, as the README says and as CI runs it: install what the tests need
-# (Python packages, Debian's Chromium and CJK fonts), then lint, type-check and test,
+# (Python packages, Debian's Chromium and CJK fonts), then lint, type-check, check the import layers and test,
 # browser tests included. Extra arguments go to pytest (e.g. `bash tests/run.sh -k metrics`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,5 +23,7 @@ python -m ruff check .
 python -m ruff format --check .
 echo "== mypy"
 python -m mypy
+echo "== import layers"
+lint-imports --no-cache
 echo "== pytest"
 python -m pytest "$@"
