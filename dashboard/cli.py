@@ -114,7 +114,9 @@ def _parser() -> argparse.ArgumentParser:
         help="only these communities (codes; repeat or separate with commas); default: all",
     )
 
-    docs = commands.add_parser("docs", help="rewrite the README's metric table (from the registry) and layout (from the tree)")
+    docs = commands.add_parser(
+        "docs", help="rewrite the README's metric table (from the registry) and layout (from the tree)"
+    )
     docs.add_argument("--readme", type=Path, default=Path("README.md"))
     return parser
 
