@@ -78,7 +78,7 @@ def digests(root: Path) -> dict[str, str]:
 
 
 def monthly_rates(issues: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """resolution_rate per unit and month (DOMAIN.md §4): finished / (issues − deferred), invalid excluded."""
+    """resolution_rate per unit and month (the metric registry): finished / (issues − deferred), invalid excluded."""
     return (
         issues.filter(pl.col("status") != "invalid")
         .with_columns(month=pl.col("reported_at").dt.strftime("%Y-%m"))

@@ -1,4 +1,4 @@
-"""The metric registry (DOMAIN.md §4) and its computation: one definition per metric."""
+"""The metric registry (docs/domain.md, "Metrics") and its computation: one definition per metric."""
 
 from dashboard.metrics.registry import (
     METRIC_KEYS,

@@ -1,4 +1,4 @@
-"""The metric registry (DOMAIN.md §4) and its computation with Polars.
+"""The metric registry (docs/domain.md, "Metrics") and its computation with Polars.
 
 Each metric is defined once, as a :class:`Metric` in :data:`REGISTRY`: pages,
 charts, the CLI, exports and the README's table all read it. Labels, help and
