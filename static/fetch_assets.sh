@@ -5,7 +5,7 @@
 # Usage: static/fetch_assets.sh        (from anywhere; needs npm, pip, unzip)
 #
 # After running, check `git diff --stat static/` and update static/README.md if
-# a version changed. dashboard/map_assets.py maps folium's CDN URLs to these paths.
+# a version changed. dashboard/maps/assets.py maps folium's CDN URLs to these paths.
 set -euo pipefail
 
 STATIC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,8 +1,10 @@
-"""Shared fixtures: hand-built data roots."""
+"""Shared fixtures: hand-built data roots, and the district demo built once per session."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,26 @@ def fresh_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """A demo data root and what the ``demo`` command said when it wrote it."""
+
+    root: Path
+    code: int
+    out: str
+
+
+@pytest.fixture(scope="session")
+def district_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The district demo (6 streets, ~200,000 issues; about a minute), written once per session by the CLI.
+
+    Tests read it and must not change it.
+    """
+    from dashboard.cli import main
+
+    root = tmp_path_factory.mktemp("district")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["demo", "--out", str(root), "--scale", "district", "--seed", "7"], out=out, err=err)
+    return DemoRun(root, code, out.getvalue())

@@ -13,7 +13,7 @@ import pytest
 from dashboard.cli import main
 from dashboard.metrics import METRIC_KEYS
 from tests.builders import C1, C2, TINY_ISSUES, write_issues_csv
-from tests.conftest import REPO
+from tests.conftest import REPO, DemoRun
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
@@ -117,10 +117,10 @@ def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     assert "数据目录不存在" in result.stderr and "does not exist" in result.stderr
 
 
-def test_demo_command_and_street_league_on_the_district_demo(tmp_path: Path) -> None:
-    code, out, _ = _run("demo", "--out", str(tmp_path), "--scale", "district", "--seed", "7")
-    assert code == 0 and "district" in out
-    code, out, _ = _run("metrics", "--data", str(tmp_path), "--period", "2026-10", "--by", "street")
+def test_demo_command_and_street_league_on_the_district_demo(district_demo: DemoRun) -> None:
+    assert district_demo.code == 0 and "district" in district_demo.out  # the demo command (conftest.py)
+    code, out, _ = _run("metrics", "--data", str(district_demo.root), "--period", "2026-10", "--by", "street")
+    assert code == 0
     records = json.loads(out)
     streets = [r for r in records if r["street_code"] is not None]
     assert len(streets) == 6

@@ -17,6 +17,7 @@ import shapely
 
 from dashboard.core import schema
 from dashboard.demo import generate, vocabulary
+from tests.conftest import DemoRun
 
 REPO = Path(__file__).resolve().parents[1]
 METRIC_CRS = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Krüger, central meridian 120°E
@@ -77,7 +78,7 @@ def digests(root: Path) -> dict[str, str]:
 
 
 def monthly_rates(issues: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """resolution_rate per unit and month (DOMAIN.md §4): finished / (issues − deferred), invalid excluded."""
+    """resolution_rate per unit and month (the metric registry): finished / (issues − deferred), invalid excluded."""
     return (
         issues.filter(pl.col("status") != "invalid")
         .with_columns(month=pl.col("reported_at").dt.strftime("%Y-%m"))
@@ -537,16 +538,16 @@ def test_service_points_cover_the_street_unevenly(demo: Demo) -> None:
 # --- other scales ------------------------------------------------------------------
 
 
-def test_district_has_six_streets_that_tile_it(tmp_path: Path) -> None:
-    generate(tmp_path, "district", 3)
-    grids = gpd.read_file(tmp_path / schema.GRIDS_FILE).to_crs(METRIC_CRS)
+def test_district_has_six_streets_that_tile_it(district_demo: DemoRun) -> None:
+    root = district_demo.root  # written by the demo command, once per session (conftest.py)
+    grids = gpd.read_file(root / schema.GRIDS_FILE).to_crs(METRIC_CRS)
     assert grids["street_code"].nunique() == 6
     assert grids["grid_code"].is_unique
     streets = grids.dissolve("street_code")
     district = shapely.union_all(streets.geometry.values)
     assert abs(streets.area.sum() - district.area) <= 1e-9 * district.area
     assert grids.groupby("street_code")["community_code"].nunique().between(15, 25).all()
-    issues = pl.read_parquet(tmp_path / f"{schema.ISSUES_STEM}.parquet", columns=["grid_code"])
+    issues = pl.read_parquet(root / f"{schema.ISSUES_STEM}.parquet", columns=["grid_code"])
     assert 150_000 <= issues.height <= 220_000
 
 

@@ -15,7 +15,7 @@ from dashboard import overview
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.core.selection import Selection
-from dashboard.core.settings import Settings, TileServer
+from dashboard.core.settings import Settings, default_settings
 from dashboard.figures import charts
 from dashboard.maps import builders as maps
 from dashboard.maps.assets import linked_urls, render_html
@@ -60,7 +60,7 @@ def _grid_features(page: str) -> dict[str, dict[str, object]]:
 
 def test_grids_are_coloured_against_the_target(dataset: Dataset) -> None:
     features = _grid_features(_map_html(dataset))
-    colors = Settings().colors
+    colors = default_settings().colors
     # G1 66.7% red, G2 100% green, G3 50% red, G4 no issues: grey.
     assert {code: f["properties"]["fill"] for code, f in features.items()} == {
         G1: colors["red"],
@@ -105,7 +105,8 @@ def test_no_tiles_and_no_outside_links_by_default(dataset: Dataset) -> None:
 
 def test_amap_tiles_shift_boundaries_to_gcj02(dataset: Dataset) -> None:
     amap = replace(
-        dataset.settings, tiles=TileServer(url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02")
+        dataset.settings,
+        tiles=replace(dataset.settings.tiles, url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02"),
     )
     plain = _grid_features(_map_html(dataset))[G1]["geometry"]["coordinates"][0][0]  # type: ignore[index]
     shifted = _grid_features(_map_html(dataset, settings=amap))[G1]["geometry"]["coordinates"][0][0]  # type: ignore[index]
@@ -132,7 +133,7 @@ def test_league_bars_are_coloured_by_grade(dataset: Dataset) -> None:
     # Worst at the bottom (first), best at the top; both communities are below 80%.
     assert list(bars.y) == ["西岭社区", "东湖社区"]
     assert list(bars.x) == [0.5, 0.75]
-    assert list(bars.marker.color) == [Settings().colors["red"]] * 2
+    assert list(bars.marker.color) == [default_settings().colors["red"]] * 2
     assert "75.0% (small sample)" in list(bars.text)
 
 
@@ -163,7 +164,11 @@ def test_small_multiples_one_chart_per_unit_with_target_line(dataset: Dataset) -
     east = fig.data[0]
     assert list(east.x) == ["2026-08", "2026-09", "2026-10"]
     assert list(east.y) == [None, 1.0, 0.75]
-    assert list(east.marker.color) == ["#bdbdbd", Settings().colors["green"], Settings().colors["red"]]
+    assert list(east.marker.color) == [
+        "#bdbdbd",
+        default_settings().colors["green"],
+        default_settings().colors["red"],
+    ]
 
 
 def test_coverage_map_bivariate_classes_and_circles(dataset: Dataset) -> None:
@@ -216,7 +221,8 @@ def test_coverage_map_bivariate_classes_and_circles(dataset: Dataset) -> None:
 
 def test_heat_points_shift_to_gcj02_on_amap_tiles(dataset: Dataset) -> None:
     amap = replace(
-        dataset.settings, tiles=TileServer(url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02")
+        dataset.settings,
+        tiles=replace(dataset.settings.tiles, url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02"),
     )
     args = (dataset.grids, dataset.communities, dataset.streets)
     plain = render_html(maps.heat_map([[30.005, 120.005, 1.0]], *args, dataset.settings, "zh"))

@@ -7,6 +7,7 @@ by its point, one outside every grid, and a park grid with no issues (zero denom
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from polars.testing import assert_frame_equal
 
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import parse_period
-from dashboard.core.settings import Settings
+from dashboard.core.settings import default_settings
 from dashboard.metrics import (
     METRIC_KEYS,
     METRICS,
@@ -152,11 +153,14 @@ def test_located_by_point_and_outside(dataset: Dataset) -> None:
     [(0.95, "green"), (0.90, "green"), (0.8999, "amber"), (0.80, "amber"), (0.7999, "red"), (None, "none")],
 )
 def test_grades_against_the_target(value: float | None, expected: str) -> None:
-    assert grade(value, METRICS["resolution_rate"], Settings(target=0.9, amber_floor=0.8)) == expected
+    assert (
+        grade(value, METRICS["resolution_rate"], replace(default_settings(), target=0.9, amber_floor=0.8))
+        == expected
+    )
 
 
 def test_ungraded_metrics_have_no_grade() -> None:
-    assert grade(0.5, METRICS["rework_rate"], Settings()) == "none"
+    assert grade(0.5, METRICS["rework_rate"], default_settings()) == "none"
 
 
 def test_registry_matches_the_domain_definitions() -> None:

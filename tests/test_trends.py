@@ -19,7 +19,7 @@ from polars.testing import assert_frame_equal
 from dashboard import trends
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import parse_period
-from dashboard.core.settings import Settings
+from dashboard.core.settings import default_settings
 from dashboard.i18n import Lang
 from dashboard.trends import HotTopic
 from dashboard.trends import charts as trend_charts
@@ -27,7 +27,7 @@ from tests.builders import G1
 
 T = datetime(2026, 11, 20)
 OCTOBER = parse_period("2026-10")
-SETTINGS = Settings()
+SETTINGS = default_settings()
 
 
 @pytest.fixture

@@ -383,7 +383,7 @@ def _known_grids(frame: pl.DataFrame, check: _Check, grid_codes: pl.Series) -> N
 def validate_issues(
     frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
 ) -> tuple[pl.DataFrame, list[Problem]]:
-    """Convert and check an issues table against the contract (DOMAIN.md §3)."""
+    """Convert and check an issues table against the data contract (README, docs/domain.md)."""
     check = _Check(file)
     check.problems += _missing_columns(frame, file, schema.ISSUE_REQUIRED)
     has_points = {"lon", "lat"} <= set(frame.columns)

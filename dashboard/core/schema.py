@@ -1,6 +1,6 @@
 """The data contract: file names, required columns and enumerations of a data root.
 
-See ``DOMAIN.md`` §3. Enumerations are stored as English keys; the UI shows the
+See the README's "Data contract" and ``docs/domain.md``. Enumerations are stored as English keys; the UI shows the
 labels from the i18n catalogs (``status.resolved`` and so on).
 """
 

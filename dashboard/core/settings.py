@@ -1,31 +1,61 @@
-"""Configuration: targets, colour grades, time limits and the optional tile server.
+"""Configuration: targets, colour grades, time limits, the score, import limits and the optional tile server.
 
-Defaults live here; a data root may override them in ``dashboard.toml``
-(see the README). Nothing is read at import time.
+The defaults live in ``defaults.toml`` beside this module and nowhere else; a data root may
+override them in its own ``dashboard.toml`` (same sections, see the README). A key that the
+defaults do not have is an error, so a misspelt setting is never silently ignored. Nothing is
+read at import time.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 SETTINGS_FILE = "dashboard.toml"
+DEFAULTS_FILE = "defaults.toml"
 
 TileCrs = Literal["wgs84", "gcj02"]
+TILE_CRS: Final[tuple[TileCrs, ...]] = ("wgs84", "gcj02")
+
+# The grade colours: a palette of the dashboard, not something a data root tunes.
+GRADE_COLORS: Final[Mapping[str, str]] = {
+    "green": "#1a9850",
+    "amber": "#f29e1f",
+    "red": "#d73027",
+    "none": "#bdbdbd",
+}
+
+# The metrics the composite score ([score]) may weigh: the rates of the metric registry.
+# The core cannot import dashboard.metrics (it sits above the core), so the keys are named
+# here and tests/test_settings.py checks them against dashboard.metrics.REGISTRY.
+SCORE_METRICS: Final[tuple[str, ...]] = (
+    "resolution_rate",
+    "on_time_rate",
+    "response_rate",
+    "satisfaction_rate",
+    "rework_rate",
+    "grid_level_share",
+    "community_level_share",
+)
+
+# Tables whose keys the user chooses (categories are open); every other key must be in the defaults.
+OPEN_TABLES: Final[frozenset[str]] = frozenset({"metrics.category_limit_hours"})
 
 
 @dataclass(frozen=True)
 class TileServer:
-    """A basemap tile server configured by the user; none by default (offline)."""
+    """A basemap tile server configured by the user; none by default (offline, empty ``url``)."""
 
-    url: str = ""
-    attribution: str = ""
-    crs: TileCrs = "wgs84"
-    max_zoom: int = 18
+    url: str
+    attribution: str
+    crs: TileCrs
+    max_zoom: int
 
     @property
     def enabled(self) -> bool:
@@ -34,43 +64,99 @@ class TileServer:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a deployment may tune. Rates are fractions (0.9 = 90%)."""
+    """Everything a deployment may tune. Rates are fractions (0.9 = 90%).
 
-    target: float = 0.90
-    amber_floor: float = 0.80
-    small_sample: int = 20
-    response_limit_hours: float = 24.0
-    default_limit_hours: float = 120.0
-    # Hours per category when an issue has no due_at (see defaults.toml).
-    category_limit_hours: dict[str, float] = field(default_factory=dict)
-    colors: dict[str, str] = field(
-        default_factory=lambda: {
-            "green": "#1a9850",
-            "amber": "#f29e1f",
-            "red": "#d73027",
-            "none": "#bdbdbd",
-        }
-    )
-    tiles: TileServer = field(default_factory=TileServer)
-    # Points per metric in the composite score (see defaults.toml [score]).
-    score_weights: dict[str, float] = field(default_factory=dict)
-    # Import limits (defaults.toml [import]): the largest upload, and what an archive may unpack to.
-    max_upload_mb: float = 200.0
-    max_unpacked_mb: float = 2048.0
+    No field has a default here: :func:`default_settings` reads them from ``defaults.toml``.
+    """
+
+    target: float
+    amber_floor: float
+    small_sample: int
+    response_limit_hours: float
+    default_limit_hours: float
+    # Hours per category when an issue has no due_at.
+    category_limit_hours: dict[str, float]
+    colors: dict[str, str]
+    tiles: TileServer
+    # Points per metric in the composite score.
+    score_weights: dict[str, float]
+    # Import limits: the largest upload, and what an archive may unpack to.
+    max_upload_mb: float
+    max_unpacked_mb: float
 
 
-def _as_float(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{SETTINGS_FILE}: '{name}' must be a number, got {value!r}")
-    return float(value)
+@dataclass(frozen=True)
+class _Table:
+    """One table of the merged settings, read key by key with the type each key needs."""
+
+    values: Mapping[str, Any]
+    name: str  # dotted, for messages: "metrics", "metrics.category_limit_hours"
+    source: str  # the file named in messages
+
+    def _wrong(self, key: str, wanted: str) -> ValueError:
+        value = self.values[key]
+        return ValueError(f"{self.source}: '{self.name}.{key}' must be {wanted}, got {value!r}")
+
+    def number(self, key: str) -> float:
+        value = self.values[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._wrong(key, "a number")
+        return float(value)
+
+    def integer(self, key: str) -> int:
+        value = self.values[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._wrong(key, "a whole number")
+        return value
+
+    def text(self, key: str) -> str:
+        value = self.values[key]
+        if not isinstance(value, str):
+            raise self._wrong(key, "text in quotes")
+        return value
+
+    def table(self, key: str) -> _Table:
+        return _Table(self.values[key], f"{self.name}.{key}", self.source)
+
+    def numbers(self) -> dict[str, float]:
+        """Every key of an open table, each a number."""
+        return {str(key): self.number(key) for key in self.values}
 
 
 def _defaults() -> dict[str, Any]:
-    text = resources.files("dashboard.core").joinpath("defaults.toml").read_text(encoding="utf-8")
+    text = resources.files("dashboard.core").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def _unknown(source: str, dotted: str, what: str, known: Iterable[str]) -> ValueError:
+    """The error for a key the settings do not have, with the nearest known key when there is one."""
+    names = list(known)
+    close = difflib.get_close_matches(dotted.rpartition(".")[2], names, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return ValueError(f"{source}: unknown {what} '{dotted}' ({hint}known: {', '.join(names)})")
+
+
+def _check_keys(raw: Mapping[str, Any], known: Mapping[str, Any], source: str, prefix: str = "") -> None:
+    """Raise ``ValueError`` naming the key and ``source`` for a key or section the defaults do not have.
+
+    Tables in :data:`OPEN_TABLES` take any key; ``[score]`` takes the metrics of :data:`SCORE_METRICS`.
+    """
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if prefix == "score.":
+            if key not in SCORE_METRICS:
+                raise _unknown(source, dotted, "score metric", SCORE_METRICS)
+            continue
+        if key not in known:
+            raise _unknown(source, dotted, "section" if isinstance(value, dict) else "key", known)
+        if isinstance(known[key], dict):
+            if not isinstance(value, dict):
+                raise ValueError(f"{source}: '{dotted}' must be a table ([{dotted}])")
+            if dotted not in OPEN_TABLES:
+                _check_keys(value, known[key], source, f"{dotted}.")
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -80,57 +166,62 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def settings_from_mapping(raw: dict[str, Any]) -> Settings:
-    """Build settings from a ``dashboard.toml`` mapping laid over the packaged defaults."""
-    raw = _merge(_defaults(), raw)
-    base = Settings()
-    metrics = raw.get("metrics", {})
-    tiles_raw = raw.get("tiles", {})
-    target = _as_float(metrics.get("target", base.target), "metrics.target")
-    amber = _as_float(metrics.get("amber_floor", base.amber_floor), "metrics.amber_floor")
-    if not 0 < amber <= target <= 1:
-        raise ValueError(f"{SETTINGS_FILE}: need 0 < amber_floor <= target <= 1")
-    limits = dict(base.category_limit_hours)
-    for category, hours in metrics.get("category_limit_hours", {}).items():
-        limits[str(category)] = _as_float(hours, f"category_limit_hours.{category}")
-    crs = tiles_raw.get("crs", "wgs84")
-    if crs not in ("wgs84", "gcj02"):
-        raise ValueError(f"{SETTINGS_FILE}: tiles.crs must be 'wgs84' or 'gcj02', got {crs!r}")
-    tiles = TileServer(
-        url=str(tiles_raw.get("url", "")),
-        attribution=str(tiles_raw.get("attribution", "")),
-        crs=crs,
-        max_zoom=int(tiles_raw.get("max_zoom", 18)),
+def _tiles(table: _Table) -> TileServer:
+    crs = table.text("crs")
+    if crs not in TILE_CRS:
+        raise ValueError(f"{table.source}: tiles.crs must be 'wgs84' or 'gcj02', got {crs!r}")
+    return TileServer(
+        url=table.text("url"),
+        attribution=table.text("attribution"),
+        crs="gcj02" if crs == "gcj02" else "wgs84",
+        max_zoom=table.integer("max_zoom"),
     )
-    weights = {str(k): _as_float(v, f"score.{k}") for k, v in raw.get("score", {}).items()}
-    imports = raw.get("import", {})
-    max_upload = _as_float(imports.get("max_upload_mb", base.max_upload_mb), "import.max_upload_mb")
-    max_unpacked = _as_float(imports.get("max_unpacked_mb", base.max_unpacked_mb), "import.max_unpacked_mb")
+
+
+def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -> Settings:
+    """Build settings from a ``dashboard.toml`` mapping laid over the packaged defaults.
+
+    Raises ``ValueError`` naming the key and ``source`` for an unknown key or section, a value
+    of the wrong type, or a value out of range.
+    """
+    defaults = _defaults()
+    _check_keys(raw, defaults, source)
+    merged = _merge(defaults, raw)
+    metrics = _Table(merged["metrics"], "metrics", source)
+    imports = _Table(merged["import"], "import", source)
+    target, amber = metrics.number("target"), metrics.number("amber_floor")
+    if not 0 < amber <= target <= 1:
+        raise ValueError(f"{source}: need 0 < metrics.amber_floor <= metrics.target <= 1")
+    max_upload, max_unpacked = imports.number("max_upload_mb"), imports.number("max_unpacked_mb")
     if max_upload <= 0 or max_unpacked <= 0:
-        raise ValueError(f"{SETTINGS_FILE}: import limits must be positive")
-    return replace(
-        base,
-        score_weights=weights,
+        raise ValueError(
+            f"{source}: import limits (import.max_upload_mb, import.max_unpacked_mb) must be positive"
+        )
+    return Settings(
         target=target,
         amber_floor=amber,
-        small_sample=int(metrics.get("small_sample", base.small_sample)),
-        response_limit_hours=_as_float(
-            metrics.get("response_limit_hours", base.response_limit_hours), "response_limit_hours"
-        ),
-        default_limit_hours=_as_float(
-            metrics.get("default_limit_hours", base.default_limit_hours), "default_limit_hours"
-        ),
-        category_limit_hours=limits,
-        tiles=tiles,
+        small_sample=metrics.integer("small_sample"),
+        response_limit_hours=metrics.number("response_limit_hours"),
+        default_limit_hours=metrics.number("default_limit_hours"),
+        category_limit_hours=metrics.table("category_limit_hours").numbers(),
+        colors=dict(GRADE_COLORS),
+        tiles=_tiles(_Table(merged["tiles"], "tiles", source)),
+        score_weights=_Table(merged["score"], "score", source).numbers(),
         max_upload_mb=max_upload,
         max_unpacked_mb=max_unpacked,
     )
 
 
+def default_settings() -> Settings:
+    """The packaged defaults (``defaults.toml``), as a data root without ``dashboard.toml`` gets them."""
+    return settings_from_mapping({}, DEFAULTS_FILE)
+
+
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/dashboard.toml`` over the defaults; ``DASHBOARD_TILE_URL`` overrides the tile URL.
 
-    Raises ``ValueError`` with the file name when a value has the wrong type.
+    Raises ``ValueError`` naming the file (and the key, when one is at fault) for a file that is
+    not TOML, an unknown key or section, a value of the wrong type or out of range.
     """
     path = root / SETTINGS_FILE
     raw: dict[str, Any] = {}
@@ -139,7 +230,7 @@ def load_settings(root: Path) -> Settings:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: {exc}") from exc
-    settings = settings_from_mapping(raw)
+    settings = settings_from_mapping(raw, str(path))
     env_url = os.environ.get("DASHBOARD_TILE_URL")
     if env_url:
         tiles = replace(

@@ -1,6 +1,6 @@
 """Deterministic demo data: a fictional street (or district, or city) of grids, issues and volunteers.
 
-``generate(out, scale, seed)`` writes a complete data root (DOMAIN.md §3) into ``out``:
+``generate(out, scale, seed)`` writes a complete data root (the README's data contract) into ``out``:
 ``geo/grids.geojson``, ``data/issues.parquet``, ``data/volunteers.parquet``,
 ``data/service_records.parquet``, ``data/service_points.parquet`` and ``data/meta.json``.
 The same scale and seed always give byte-for-byte the same files.

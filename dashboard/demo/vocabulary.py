@@ -8,7 +8,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-# The demo's vocabulary (DOMAIN.md §5). Categories and departments are stored as these
+# The demo's vocabulary (docs/domain.md, "Vocabulary"). Categories and departments are stored as these
 # Chinese strings, as grid platforms export them; the English UI translates known ones.
 CATEGORIES: Final = (
     "环境卫生",

@@ -1,4 +1,4 @@
-"""The registry's issue metrics computed with Polars, for units, periods and groups of issues.
+"""The registry's issue metrics computed with Polars (docs/domain.md, "Metrics"), for units, periods and groups.
 
 For a unit U and period P, S is the issues of U reported in P whose status is
 not ``invalid``. A rate whose denominator is 0 is null, never 0 and never NaN.

@@ -1,4 +1,4 @@
-"""Volunteer metrics, service-point reach and gaps (DOMAIN.md §2-§4), computed in metres.
+"""Volunteer metrics, service-point reach and gaps (docs/domain.md, "Metrics"), computed in metres.
 
 Each volunteer metric is defined once, as a :class:`VolunteerMetric` in
 :data:`dashboard.metrics.VOLUNTEER_REGISTRY`; labels, help and formulas live in the i18n catalogs
@@ -428,7 +428,7 @@ def grid_volunteer_counts(
 def volunteer_metrics(
     dataset: Dataset, by: UnitBy, period: Period, as_of: datetime | None = None
 ) -> pl.DataFrame:
-    """Every volunteer metric for every unit of ``by`` over ``period`` (DOMAIN.md §4).
+    """Every volunteer metric for every unit of ``by`` over ``period`` (docs/domain.md, "Metrics").
 
     One row per unit, sorted by code, with the unit's code and name columns (and
     its parents', as in :func:`dashboard.metrics.compute`) and ``population``.
