@@ -16,7 +16,8 @@ import geopandas as gpd
 import polars as pl
 
 from dashboard.core import schema
-from dashboard.core.loading import OPTIONAL_TABLES, ROW, find_table, read_grids, read_table, validate_issues
+from dashboard.core.boundaries import read_grids
+from dashboard.core.loading import OPTIONAL_TABLES, ROW, find_table, read_table, validate_issues
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings, load_settings
 from dashboard.ingest.mapping import CONTRACT, KINDS, Mapping, saved_mapping

@@ -20,17 +20,9 @@ import polars as pl
 import shapely
 
 from dashboard.core import coords, schema
-from dashboard.core.loading import (
-    OPTIONAL_TABLES,
-    ROW,
-    TIME_FORMATS,
-    _as_text,
-    _counts,
-    find_table,
-    grid_at,
-    read_grids,
-    read_table,
-)
+from dashboard.core.boundaries import grid_at, read_grids
+from dashboard.core.conversions import TIME_FORMATS, as_text, parse_counts
+from dashboard.core.loading import OPTIONAL_TABLES, ROW, find_table, read_table
 from dashboard.core.problems import DataError, Problem, rows_problem
 from dashboard.core.settings import Settings
 from dashboard.ingest.mapping import (
@@ -616,7 +608,7 @@ def prepare_grids(
         if column in ("population", "households"):
             records[column] = values
         else:
-            records[column] = [_as_text(v) for v in values]
+            records[column] = [as_text(v) for v in values]
     for column in schema.GRID_REQUIRED:
         if column == "population":
             continue
@@ -629,8 +621,8 @@ def prepare_grids(
     for column in ("population", "households"):
         if column not in records:
             continue
-        given = [None if _as_text(v) is None else v for v in records[column]]  # NaN: an empty cell
-        parsed, bad = _counts(given, required=column == "population")
+        given = [None if as_text(v) is None else v for v in records[column]]  # NaN: an empty cell
+        parsed, bad = parse_counts(given, required=column == "population")
         records[column] = parsed
         findings.add("error", "bad_count", column, bad)  # feature numbers, as ``rows``
     seen: set[str] = set()

@@ -19,7 +19,7 @@ from typing import Any
 import geopandas as gpd
 import polars as pl
 
-from dashboard.core.loading import _text
+from dashboard.core.conversions import text_column
 from dashboard.core.problems import DataError, Problem
 
 SEPARATORS = (",", "\t", ";", "|")
@@ -209,7 +209,7 @@ def read_parquet(data: bytes, file: str) -> Sheet:
         schema={f"c{i}": pl.String for i in range(frame.width)},
     )
     # Cells as text like the loader reads codes: 330199001001001.0 stays 330199001001001.
-    body = frame.select(_text(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns))
+    body = frame.select(text_column(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns))
     return Sheet(cells=pl.concat([header, body]), format="parquet")
 
 
