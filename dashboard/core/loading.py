@@ -30,7 +30,8 @@ ROW = "_row"
 
 
 def repository_root() -> Path:
-    return Path(__file__).resolve().parents[1]
+    """The checkout holding ``dashboard/`` (this file is ``dashboard/core/loading.py``)."""
+    return Path(__file__).resolve().parents[2]
 
 
 def resolve_root(arg: str | os.PathLike[str] | None = None) -> Path:
