@@ -35,7 +35,7 @@ def read_grids(root: Path) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
         return None, problems
     columns, column_problems = _columns(records, present, file)
     problems += column_problems
-    if problem := rows_problem(file, "duplicate_id", "grid_code", _duplicate_rows(columns["grid_code"])):
+    if problem := rows_problem(file, "duplicate_id", "grid_code", duplicate_rows(columns["grid_code"])):
         problems.append(problem)
     if problems:
         return None, problems
@@ -104,7 +104,7 @@ def _columns(
     return columns, problems
 
 
-def _duplicate_rows(codes: list[str | None]) -> list[int]:
+def duplicate_rows(codes: list[str | None]) -> list[int]:
     """Feature numbers repeating an earlier grid code."""
     seen: set[str] = set()
     duplicates: list[int] = []
