@@ -373,6 +373,18 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
         return Slide(
             "overdue", t("report.overdue_title", lang), notes=(t("report.overdue_none", lang, as_of=as_of),)
         )
+    note = t("report.overdue_summary", lang, as_of=as_of, n=format_count(overdue.height, lang))
+    return Slide(
+        "overdue",
+        t("report.overdue_title", lang),
+        (_overdue_by_unit(open_issues, by, lang), _overdue_cases(overdue, lang)),
+        weights=(1.0, 1.3),
+        notes=(note,),
+    )
+
+
+def _overdue_by_unit(open_issues: pl.DataFrame, by: str, lang: Lang) -> TableBlock:
+    """The units with most overdue cases: open, overdue, and overdue by more than 30 days."""
     unit_by = "street_code" if by == "street" else "community_code"
     summary = lifecycle.ageing_summary(open_issues, unit_by)
     code, name = unit_by, unit_by.replace("_code", "_name")
@@ -398,7 +410,7 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
         for c, n, o, d, old in per_unit.select(code, name, "open", "overdue", "old").iter_rows()
     )
     unit_label = t(f"common.unit_{by}", lang)
-    units_block = TableBlock(
+    return TableBlock(
         columns=(
             unit_label,
             t("report.col_open", lang),
@@ -409,6 +421,10 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
         grades=tuple(("none",) * 4 for _ in unit_rows),
         title=t("report.overdue_by_unit", lang, unit=unit_label),
     )
+
+
+def _overdue_cases(overdue: pl.DataFrame, lang: Lang) -> TableBlock:
+    """The longest-overdue cases, red when more than :data:`OLD_DAYS` late."""
     cases = overdue.sort(["days_overdue", "issue_id"], descending=[True, False]).head(MAX_OVERDUE_ROWS)
     case_rows = tuple(
         (
@@ -421,7 +437,7 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
             "issue_id", "category", "community_name", "grid_name", "days_overdue"
         ).iter_rows()
     )
-    cases_block = TableBlock(
+    return TableBlock(
         columns=(
             t("report.col_issue_id", lang),
             t("report.col_category", lang),
@@ -433,14 +449,6 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
             ("none", "none", "none", "red" if float(row[3]) >= OLD_DAYS else "amber") for row in case_rows
         ),
         title=t("report.overdue_cases", lang, n=len(case_rows)),
-    )
-    note = t("report.overdue_summary", lang, as_of=as_of, n=format_count(overdue.height, lang))
-    return Slide(
-        "overdue",
-        t("report.overdue_title", lang),
-        (units_block, cases_block),
-        weights=(1.0, 1.3),
-        notes=(note,),
     )
 
 
