@@ -1,7 +1,7 @@
 """Read and validate a data root (``geo/`` + ``data/``) into a :class:`Dataset`.
 
 Every problem found is collected, with file, row and column, and raised together
-as one :class:`~dashboard.problems.DataError`, so a data clerk fixes a file once
+as one :class:`~dashboard.core.problems.DataError`, so a data clerk fixes a file once
 rather than once per error. Codes are read as strings even when they look like numbers.
 """
 

@@ -3,7 +3,7 @@
 Nothing here trusts the file: the format is told by its first bytes, not its name; text is
 decoded as UTF-8 (with or without BOM), UTF-16 or GB18030 (a superset of GBK); zip archives
 are checked for size and paths before a byte is unpacked; every failure becomes a
-:class:`~dashboard.problems.Problem`, never a traceback.
+:class:`~dashboard.core.problems.Problem`, never a traceback.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Every number comes from the functions the pages call (:mod:`dashboard.overview`,
 :mod:`dashboard.closed_loop`, :mod:`dashboard.trends`, :mod:`dashboard.volunteers`,
-:mod:`dashboard.lifecycle`) and is formatted by the same code (:mod:`dashboard.formatting`,
-:mod:`dashboard.tables`). The writers only lay it out. No reporter names, phones or
+:mod:`dashboard.closed_loop.lifecycle`) and is formatted by the same code (:mod:`dashboard.core.formatting`,
+:mod:`dashboard.figures.tables`). The writers only lay it out. No reporter names, phones or
 addresses are ever read into the model: reports are shown at meetings.
 """
 
@@ -158,7 +158,7 @@ def period_text(period: Period, lang: Lang) -> str:
 
 
 def _display(display: tables.DisplayTable, columns: Sequence[str] | None = None) -> TableBlock:
-    """A :class:`~dashboard.tables.DisplayTable` (what the pages draw) as a report table."""
+    """A :class:`~dashboard.figures.tables.DisplayTable` (what the pages draw) as a report table."""
     frame: pd.DataFrame = display.frame
     names = [str(c) for c in (columns if columns is not None else frame.columns)]
     rows = tuple(tuple("" if v is None else str(v) for v in frame[name].tolist()) for name in names)

@@ -1,6 +1,6 @@
 """The report as a PowerPoint file (python-pptx): 16:9 slides, native charts and tables, maps as pictures.
 
-Every run of text names :data:`~dashboard.report.fonts.PPTX_FONT` as its Latin *and* East Asian
+Every run of text names :data:`~dashboard.outputs.report.fonts.PPTX_FONT` as its Latin *and* East Asian
 font (``<a:latin>`` and ``<a:ea>``): without the ``ea`` child PowerPoint sets Chinese in
 whatever East Asian font the theme names.
 """
@@ -473,7 +473,7 @@ def _content_slide(prs: Any, report: Report, content: Slide, number: int) -> Non
 
 
 def pptx_bytes(report: Report) -> bytes:
-    """The report as a ``.pptx`` file (16:9, one slide per :class:`~dashboard.report.content.Slide`)."""
+    """The report as a ``.pptx`` file (16:9, one slide per :class:`~dashboard.outputs.report.content.Slide`)."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     prs.core_properties.title = report.title
