@@ -1,7 +1,7 @@
 """Read and validate a data root (``geo/`` + ``data/``) into a :class:`Dataset`.
 
 Every problem found is collected, with file, row and column, and raised together
-as one :class:`~dashboard.problems.DataError`, so a data clerk fixes a file once
+as one :class:`~dashboard.core.problems.DataError`, so a data clerk fixes a file once
 rather than once per error. Codes are read as strings even when they look like numbers.
 """
 
@@ -17,34 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import polars as pl
 import shapely
-from shapely.geometry import shape
 
 from dashboard.core import schema
+from dashboard.core.boundaries import grid_at, read_grids
+from dashboard.core.conversions import boolean_column, number_column, text_column, time_column
 from dashboard.core.problems import DataError, Problem, rows_problem
 from dashboard.core.settings import Settings, load_settings
 
 ROW = "_row"
-TIME_FORMATS: tuple[str, ...] = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-)
-TRUE_WORDS = ("true", "1", "yes", "y", "t")
-FALSE_WORDS = ("false", "0", "no", "n", "f", "")
-LOCAL_TZ = "Asia/Shanghai"
 
 
 def repository_root() -> Path:
+    """The checkout holding ``dashboard/`` (this file is ``dashboard/core/loading.py``)."""
     return Path(__file__).resolve().parents[2]
 
 
@@ -111,116 +97,6 @@ def dissolve(grids: gpd.GeoDataFrame, unit: str) -> gpd.GeoDataFrame:
     return grouped.sort_values(code).reset_index(drop=True)
 
 
-# --- grids --------------------------------------------------------------------
-
-
-def _as_text(value: Any) -> str | None:
-    """Codes and names as text: 330199001 stays '330199001', 12.0 becomes '12'; NaN is empty."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
-
-
-def read_grids(root: Path) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
-    """Read ``geo/grids.geojson``: one Polygon/MultiPolygon feature per finest grid."""
-    file = schema.GRIDS_FILE
-    path = root / file
-    if not path.is_file():
-        return None, [Problem(file, "missing_file")]
-    try:
-        document = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
-        return None, [Problem(file, "unreadable", detail=str(exc)[:200])]
-    features = document.get("features") if isinstance(document, dict) else None
-    if not isinstance(features, list) or not features:
-        return None, [Problem(file, "not_feature_collection")]
-
-    problems: list[Problem] = []
-    bad_geometry: list[int] = []
-    geometries: list[Any] = []
-    records: list[dict[str, Any]] = []
-    for number, feature in enumerate(features, start=1):
-        properties = feature.get("properties") if isinstance(feature, dict) else None
-        records.append(properties if isinstance(properties, dict) else {})
-        try:
-            geometry = shape(feature["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
-            geometry = None
-        if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
-            bad_geometry.append(number)
-            geometry = None
-        elif not geometry.is_valid:
-            geometry = shapely.make_valid(geometry)
-        geometries.append(geometry)
-    if problem := rows_problem(file, "invalid_geometry", "geometry", bad_geometry):
-        problems.append(problem)
-
-    present = set().union(*(r.keys() for r in records))
-    missing = [c for c in schema.GRID_REQUIRED if c not in present]
-    problems += [Problem(file, "missing_column", column=c) for c in missing]
-    if missing:
-        return None, problems
-
-    columns: dict[str, list[Any]] = {}
-    for column in (*schema.GRID_REQUIRED, *schema.GRID_OPTIONAL):
-        if column in ("population", "households"):
-            continue
-        if column in present:
-            columns[column] = [_as_text(r.get(column)) for r in records]
-    for column in schema.GRID_REQUIRED:
-        if column == "population":
-            continue
-        empty = [i for i, v in enumerate(columns[column], start=1) if v is None]
-        if problem := rows_problem(file, "missing_value", column, empty):
-            problems.append(problem)
-    for column in ("population", "households"):
-        if column not in present:
-            continue
-        values, bad = _counts([r.get(column) for r in records], required=column == "population")
-        columns[column] = values
-        if problem := rows_problem(file, "bad_count", column, bad):
-            problems.append(problem)
-    seen: dict[str, int] = {}
-    duplicates: list[int] = []
-    for number, code in enumerate(columns["grid_code"], start=1):
-        if code is None:
-            continue
-        if code in seen:
-            duplicates.append(number)
-        seen.setdefault(code, number)
-    if problem := rows_problem(file, "duplicate_id", "grid_code", duplicates):
-        problems.append(problem)
-    if problems:
-        return None, problems
-    grids = gpd.GeoDataFrame(columns, geometry=geometries, crs="EPSG:4326")
-    return grids, problems
-
-
-def _counts(values: Sequence[Any], required: bool) -> tuple[list[int | None], list[int]]:
-    out: list[int | None] = []
-    bad: list[int] = []
-    for number, value in enumerate(values, start=1):
-        parsed: int | None = None
-        if isinstance(value, bool):
-            parsed = None
-        elif isinstance(value, int):
-            parsed = value
-        elif isinstance(value, float) and value.is_integer():
-            parsed = int(value)
-        elif isinstance(value, str) and value.strip().isdigit():
-            parsed = int(value.strip())
-        if parsed is None and (value is not None or required):
-            bad.append(number)
-        if parsed is not None and parsed < 0:
-            bad.append(number)
-            parsed = None
-        out.append(parsed)
-    return out, bad
-
-
 # --- tables -------------------------------------------------------------------
 
 
@@ -255,58 +131,6 @@ def _missing_columns(frame: pl.DataFrame, file: str, required: Sequence[str]) ->
     return [Problem(file, "missing_column", column=c) for c in required if c not in frame.columns]
 
 
-def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
-    expr = pl.col(column)
-    dtype = frame.schema[column]
-    if dtype.is_float():
-        # 330199001001001.0 from a spreadsheet: drop the float part.
-        expr = (
-            pl.when(expr == expr.round(0))
-            .then(expr.cast(pl.Int64).cast(pl.String))
-            .otherwise(expr.cast(pl.String))
-        )
-    else:
-        expr = expr.cast(pl.String)
-    expr = expr.str.strip_chars()
-    return pl.when(expr == "").then(None).otherwise(expr).alias(column)
-
-
-def _time(frame: pl.DataFrame, column: str) -> pl.Expr:
-    dtype = frame.schema[column]
-    expr = pl.col(column)
-    if isinstance(dtype, pl.Datetime):
-        if dtype.time_zone is not None:
-            expr = expr.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None)
-        return expr.cast(pl.Datetime("us")).alias(column)
-    if isinstance(dtype, pl.Date):
-        return expr.cast(pl.Datetime("us")).alias(column)
-    text = expr.cast(pl.String).str.strip_chars()
-    parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in TIME_FORMATS]
-    return pl.coalesce(parsed).alias(column)
-
-
-def _number(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> pl.Expr:
-    expr = pl.col(column)
-    if frame.schema[column] == pl.String:
-        expr = expr.str.strip_chars()
-        expr = pl.when(expr == "").then(None).otherwise(expr)
-    return expr.cast(dtype, strict=False).alias(column)
-
-
-def _boolean(frame: pl.DataFrame, column: str) -> pl.Expr:
-    if frame.schema[column] == pl.Boolean:
-        return pl.col(column)
-    text = pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
-    return (
-        pl.when(text.is_in(TRUE_WORDS))
-        .then(True)
-        .when(text.is_in(FALSE_WORDS) | text.is_null())
-        .then(False)
-        .otherwise(None)
-        .alias(column)
-    )
-
-
 def _bad_rows(before: pl.DataFrame, after: pl.DataFrame, column: str) -> list[int]:
     """Rows where a non-empty value could not be converted."""
     given = before.get_column(column).cast(pl.String, strict=False).str.strip_chars()
@@ -337,12 +161,12 @@ def _convert(
 ) -> pl.DataFrame:
     """Cast the contract's columns, reporting every non-empty cell that fails to convert."""
     present = set(frame.columns)
-    exprs: list[pl.Expr] = [_text(frame, c) for c in texts if c in present]
+    exprs: list[pl.Expr] = [text_column(frame, c) for c in texts if c in present]
     conversions: list[tuple[str, pl.Expr, str]] = []
-    conversions += [(c, _time(frame, c), "bad_time") for c in times if c in present]
-    conversions += [(c, _number(frame, c, pl.Float64()), "bad_number") for c in floats if c in present]
-    conversions += [(c, _number(frame, c, pl.Int64()), "bad_integer") for c in ints if c in present]
-    conversions += [(c, _boolean(frame, c), "bad_boolean") for c in bools if c in present]
+    conversions += [(c, time_column(frame, c), "bad_time") for c in times if c in present]
+    conversions += [(c, number_column(frame, c, pl.Float64()), "bad_number") for c in floats if c in present]
+    conversions += [(c, number_column(frame, c, pl.Int64()), "bad_integer") for c in ints if c in present]
+    conversions += [(c, boolean_column(frame, c), "bad_boolean") for c in bools if c in present]
     converted = frame.with_columns(*exprs, *(e for _, e, _ in conversions))
     for column, _, code in conversions:
         check.rows(code, column, _bad_rows(frame, converted, column))
@@ -441,22 +265,6 @@ def locate_issues(issues: pl.DataFrame, grids: gpd.GeoDataFrame) -> pl.DataFrame
         .with_columns(pl.coalesce("grid_code", "_found").alias("grid_code"))
         .drop("_found")
     )
-
-
-def grid_at(grids: gpd.GeoDataFrame, lons: Any, lats: Any) -> list[str | None]:
-    """The grid code at each point (lon, lat arrays), ``None`` where a point is in no grid.
-
-    A point on a shared edge touches two grids: the first grid in file order wins.
-    """
-    points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-    tree = shapely.STRtree(grids.geometry.values)
-    point_index, grid_index = tree.query(points, predicate="intersects")
-    codes = np.full(len(points), None, dtype=object)
-    order = np.lexsort((grid_index, point_index))
-    first = np.unique(point_index[order], return_index=True)[1]
-    grid_codes = grids["grid_code"].to_numpy()
-    codes[point_index[order][first]] = grid_codes[grid_index[order][first]]
-    return list(codes)
 
 
 def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Settings) -> pl.DataFrame:

@@ -138,80 +138,39 @@ def run_lifecycle(
     reports: Reports, community: Ints, profiles: Profiles, rng: np.random.Generator
 ) -> Lifecycle:
     """Accept, assess, handle, check, close and call back each issue, then freeze it at END."""
-    specs = vocabulary.specs()
     n = len(reports.reported)
-    cat, src, urgent = reports.category, reports.source, reports.urgent
     month = (reports.reported - timeline.seconds(timeline.START)) / (30.4375 * DAY)
     as_of = timeline.seconds(timeline.END) - 1
-
-    # Where it gets handled: hotline cases escalate more, sensor alarms stay in the grid.
-    levels = vocabulary.matrix([s.levels for s in specs])
-    tilt = np.ones((len(schema.SOURCES), 4))
-    tilt[SOURCE["hotline"]] = (0.8, 1.25, 1.2, 1.2)
-    tilt[SOURCE["sensor"]] = (1.6, 0.5, 0.2, 0.4)
-    level_probs = (levels[:, None, :] * tilt[None, :, :]).reshape(-1, 4)
-    level = choice_by_group(cat * len(schema.SOURCES) + src, level_probs, rng)
-
-    # Fates: invalid reports, deferred matters, hard cases that stay open, and the rest.
-    invalid = rng.random(n) < np.asarray(vocabulary.INVALID_SHARE)[src]
-    deferred = ~invalid & (rng.random(n) < np.array([s.deferred for s in specs])[cat])
-    stuck_factor = np.array([s.stuck for s in specs])[cat]
-    hard_share = profiles.blend(profiles.stuck, community, month) * stuck_factor / stuck_factor.mean()
-    hard = ~invalid & ~deferred & (rng.random(n) < np.minimum(hard_share, 0.9))
-    stuck = hard & (rng.random(n) < profiles.blend(profiles.permanent, community, month))
-    level = np.where(hard & (level == GRID), COMMUNITY, level)
+    level = draw_levels(reports, rng)
+    fate = draw_fates(reports, community, profiles, month, rng)
+    level = np.where(fate.hard & (level == GRID), COMMUNITY, level)
     escalated = level >= STREET
-
-    # Acceptance: minutes for patrols and sensors, hours for the hotline; a few wait for days.
-    accept_median = np.array([m for m, _ in vocabulary.ACCEPT_MINUTES])[src]
-    accept_sigma = np.array([s for _, s in vocabulary.ACCEPT_MINUTES])[src]
-    delay = lognormal(accept_median, accept_sigma, rng, n) * profiles.response[community] * 60
-    late = rng.random(n) < profiles.blend(profiles.late_accept, community, month)
-    delay = delay + late * rng.uniform(24, 60, n) * HOUR
-    accepted = reports.reported + delay.astype(np.int64)
-    office = (src != SOURCE["sensor"]) & ~urgent
-    accepted = np.where(office, timeline.to_working_hours(accepted, rng), accepted)
-
+    accepted = accept_times(reports, community, profiles, month, rng)
     dispatched = accepted + (lognormal(1.5, 0.8, rng, n) * HOUR).astype(np.int64)
     dispatched = np.where(escalated, timeline.to_working_hours(dispatched, rng), MISSING)
-
-    # Handling time: by level, the category's effort, the community's speed, urgency.
-    level_median = np.array([m for m, _ in vocabulary.LEVEL_HOURS])[level]
-    level_sigma = np.array([s for _, s in vocabulary.LEVEL_HOURS])[level]
-    effort = np.array([s.effort for s in specs])[cat]
-    speed = profiles.blend(profiles.speed, community, month)
-    hours = lognormal(level_median, level_sigma, rng, n) * effort * speed
-    hours *= np.where(urgent, 0.35, 1.0) * np.where(src == SOURCE["sensor"], 0.3, 1.0)
-    hours += hard * lognormal(25 * 24.0, 0.9, rng, n)  # hard cases drag on for weeks
+    hours = handling_hours(reports, level, fate.hard, community, profiles, month, rng)
     started = np.where(escalated, dispatched, accepted)
     first_done = started + np.maximum(hours * HOUR, 300).astype(np.int64)
-    first_done = np.where(urgent, first_done, timeline.to_working_hours(first_done, rng))
-
-    # Field check (核查): a few fail and go back for rework, which takes longer.
-    rework_share = (
-        0.03 * profiles.rework[community] * np.where(level == DEPARTMENT, 1.5, 1.0) * np.where(hard, 3.0, 1.0)
-    )
-    rework = (rng.random(n) < rework_share).astype(np.int64) * np.where(rng.random(n) < 0.2, 2, 1)
-    check = (lognormal(4.0, 0.9, rng, n) * HOUR).astype(np.int64)
-    redo = (hours * rng.uniform(0.5, 1.5, n) * HOUR).astype(np.int64) + check
-    resolved = first_done + rework * redo
-    resolved = np.where(urgent | (rework == 0), resolved, timeline.to_working_hours(resolved, rng))
+    first_done = np.where(reports.urgent, first_done, timeline.to_working_hours(first_done, rng))
+    rework, resolved = field_check(reports, level, fate.hard, community, profiles, hours, first_done, rng)
     close_median = np.where(level == GRID, 2.0, 5.0)
     closed = timeline.to_working_hours(
         resolved + (lognormal(close_median, 0.9, rng, n) * HOUR).astype(np.int64), rng
     )
-
-    limit_hours = np.where(
-        escalated,
-        np.array([s.dispatch_days * 24 for s in specs])[cat],
-        np.array([s.limit_hours for s in specs])[cat],
-    )
-    limit_hours = np.where(urgent, np.minimum(limit_hours, np.where(escalated, 72, 12)), limit_hours)
-    due = reports.reported + (limit_hours * HOUR).astype(np.int64)
-
-    department = choice_by_group(cat, vocabulary.department_matrix(), rng)
+    due = due_times(reports, escalated)
+    department = choice_by_group(reports.category, vocabulary.department_matrix(), rng)
     status, rework = freeze(
-        as_of, accepted, dispatched, first_done, resolved, closed, rework, invalid, deferred, stuck, rng
+        as_of,
+        accepted,
+        dispatched,
+        first_done,
+        resolved,
+        closed,
+        rework,
+        fate.invalid,
+        fate.deferred,
+        fate.stuck,
+        rng,
     )
     accepted, dispatched, resolved, closed = (
         np.where(t <= as_of, t, MISSING) for t in (accepted, dispatched, resolved, closed)
@@ -219,9 +178,8 @@ def run_lifecycle(
     unfinished = ~np.isin(status, [STATUS["resolved"], STATUS["closed"]])
     resolved = np.where(unfinished, MISSING, resolved)
     closed = np.where(status == STATUS["closed"], closed, MISSING)
-    dispatched = np.where(invalid, MISSING, dispatched)
+    dispatched = np.where(fate.invalid, MISSING, dispatched)
     with_department = (level == DEPARTMENT) & (dispatched != MISSING)
-    finished = ~unfinished
     satisfaction = rate(reports, community, profiles, month, status, rework, resolved, due, level, rng)
     return Lifecycle(
         accepted=accepted,
@@ -230,11 +188,120 @@ def run_lifecycle(
         closed=closed,
         due=due,
         status=status,
-        level=np.where(finished, level, -1),
+        level=np.where(~unfinished, level, -1),
         department=np.where(with_department, department, -1),
         rework=rework,
         satisfaction=satisfaction,
     )
+
+
+def draw_levels(reports: Reports, rng: np.random.Generator) -> Ints:
+    """Where each issue gets handled: hotline cases escalate more, sensor alarms stay in the grid."""
+    levels = vocabulary.matrix([s.levels for s in vocabulary.specs()])
+    tilt = np.ones((len(schema.SOURCES), 4))
+    tilt[SOURCE["hotline"]] = (0.8, 1.25, 1.2, 1.2)
+    tilt[SOURCE["sensor"]] = (1.6, 0.5, 0.2, 0.4)
+    level_probs = (levels[:, None, :] * tilt[None, :, :]).reshape(-1, 4)
+    return choice_by_group(reports.category * len(schema.SOURCES) + reports.source, level_probs, rng)
+
+
+@dataclass(frozen=True)
+class Fates:
+    """Issues that do not run the usual course."""
+
+    invalid: Bools  # not a real matter: closed as invalid
+    deferred: Bools  # postponed by decision
+    hard: Bools  # take weeks and go up at least to the community
+    stuck: Bools  # hard cases never resolved: the chronic backlog
+
+
+def draw_fates(
+    reports: Reports, community: Ints, profiles: Profiles, month: Floats, rng: np.random.Generator
+) -> Fates:
+    """Invalid reports, deferred matters, hard cases that stay open, and (``False`` everywhere) the rest."""
+    specs = vocabulary.specs()
+    n = len(reports.reported)
+    cat, src = reports.category, reports.source
+    invalid = rng.random(n) < np.asarray(vocabulary.INVALID_SHARE)[src]
+    deferred = ~invalid & (rng.random(n) < np.array([s.deferred for s in specs])[cat])
+    stuck_factor = np.array([s.stuck for s in specs])[cat]
+    hard_share = profiles.blend(profiles.stuck, community, month) * stuck_factor / stuck_factor.mean()
+    hard = ~invalid & ~deferred & (rng.random(n) < np.minimum(hard_share, 0.9))
+    stuck = hard & (rng.random(n) < profiles.blend(profiles.permanent, community, month))
+    return Fates(invalid=invalid, deferred=deferred, hard=hard, stuck=stuck)
+
+
+def accept_times(
+    reports: Reports, community: Ints, profiles: Profiles, month: Floats, rng: np.random.Generator
+) -> Ints:
+    """Acceptance: minutes for patrols and sensors, hours for the hotline; a few wait for days."""
+    n = len(reports.reported)
+    src = reports.source
+    accept_median = np.array([m for m, _ in vocabulary.ACCEPT_MINUTES])[src]
+    accept_sigma = np.array([s for _, s in vocabulary.ACCEPT_MINUTES])[src]
+    delay = lognormal(accept_median, accept_sigma, rng, n) * profiles.response[community] * 60
+    late = rng.random(n) < profiles.blend(profiles.late_accept, community, month)
+    delay = delay + late * rng.uniform(24, 60, n) * HOUR
+    accepted = reports.reported + delay.astype(np.int64)
+    office = (src != SOURCE["sensor"]) & ~reports.urgent
+    return np.where(office, timeline.to_working_hours(accepted, rng), accepted)
+
+
+def handling_hours(
+    reports: Reports,
+    level: Ints,
+    hard: Bools,
+    community: Ints,
+    profiles: Profiles,
+    month: Floats,
+    rng: np.random.Generator,
+) -> Floats:
+    """Handling time: by level, the category's effort, the community's speed, urgency; hard cases drag on."""
+    n = len(reports.reported)
+    level_median = np.array([m for m, _ in vocabulary.LEVEL_HOURS])[level]
+    level_sigma = np.array([s for _, s in vocabulary.LEVEL_HOURS])[level]
+    effort = np.array([s.effort for s in vocabulary.specs()])[reports.category]
+    speed = profiles.blend(profiles.speed, community, month)
+    hours: Floats = lognormal(level_median, level_sigma, rng, n) * effort * speed
+    hours *= np.where(reports.urgent, 0.35, 1.0) * np.where(reports.source == SOURCE["sensor"], 0.3, 1.0)
+    hours += hard * lognormal(25 * 24.0, 0.9, rng, n)  # hard cases drag on for weeks
+    return hours
+
+
+def field_check(
+    reports: Reports,
+    level: Ints,
+    hard: Bools,
+    community: Ints,
+    profiles: Profiles,
+    hours: Floats,
+    first_done: Ints,
+    rng: np.random.Generator,
+) -> tuple[Ints, Ints]:
+    """Field check (核查): a few fail and go back for rework, which takes longer. Reworks and resolution times."""
+    n = len(reports.reported)
+    rework_share = (
+        0.03 * profiles.rework[community] * np.where(level == DEPARTMENT, 1.5, 1.0) * np.where(hard, 3.0, 1.0)
+    )
+    rework = (rng.random(n) < rework_share).astype(np.int64) * np.where(rng.random(n) < 0.2, 2, 1)
+    check = (lognormal(4.0, 0.9, rng, n) * HOUR).astype(np.int64)
+    redo = (hours * rng.uniform(0.5, 1.5, n) * HOUR).astype(np.int64) + check
+    resolved = first_done + rework * redo
+    resolved = np.where(reports.urgent | (rework == 0), resolved, timeline.to_working_hours(resolved, rng))
+    return rework, resolved
+
+
+def due_times(reports: Reports, escalated: Bools) -> Ints:
+    """Deadlines: the category's time limit, or its dispatch days when escalated; shorter when urgent."""
+    specs = vocabulary.specs()
+    cat = reports.category
+    limit_hours = np.where(
+        escalated,
+        np.array([s.dispatch_days * 24 for s in specs])[cat],
+        np.array([s.limit_hours for s in specs])[cat],
+    )
+    limit_hours = np.where(reports.urgent, np.minimum(limit_hours, np.where(escalated, 72, 12)), limit_hours)
+    return reports.reported + (limit_hours * HOUR).astype(np.int64)
 
 
 def freeze(

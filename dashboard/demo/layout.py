@@ -351,57 +351,30 @@ def build_layout(
     polygons = geometry.to_lonlat(cells.polygons, frame)
     local = np.array(cells.polygons, dtype=object)
     area = shapely.area(local)
-    xy = shapely.get_coordinates(shapely.centroid(local))
-    x, y = xy[:, 0], xy[:, 1]
-
-    sx, sy, sa = _unit_centres(cells.street, x, y, area)
-    street_rank = _rank_within(np.zeros(len(sx), dtype=np.int64), sx, sy, sa)
-    street_order = np.argsort(street_rank)
-    district_of_street = np.zeros(len(sx), dtype=np.int64)
-    district_of_street[street_order] = np.arange(len(sx)) // streets_per_district
-    street_number = np.zeros(len(sx), dtype=np.int64)
-    street_number[street_order] = np.arange(len(sx)) % streets_per_district + 1
-
-    cx, cy, ca = _unit_centres(cells.community, x, y, area)
-    community_rank = _rank_within(_parent_of(cells.community, cells.street), cx, cy, ca)
-    gx, gy, ga = _unit_centres(cells.grid, x, y, area)
-    grid_rank = _rank_within(_parent_of(cells.grid, cells.community), gx, gy, ga)
-    sub_rank = _rank_within(cells.grid, x, y, area)
-
-    district = district_of_street[cells.street]
-    district_code = np.array([districts[d][0] for d in district], dtype=object)
-    street_code = [f"{dc}{street_number[s]:03d}" for dc, s in zip(district_code, cells.street, strict=True)]
-    community_code = [
-        f"{sc}{community_rank[c]:03d}" for sc, c in zip(street_code, cells.community, strict=True)
-    ]
-    parent_code = [f"{cc}{grid_rank[g]:03d}" for cc, g in zip(community_code, cells.grid, strict=True)]
-    grid_code = [f"{pc}{r:02d}" for pc, r in zip(parent_code, sub_rank, strict=True)]
-
-    street_names = names.street_names(len(sx), rng)
-    community_names = [n + "社区" for n in names.place_names(names.COMMUNITY_NAMES, len(cx), rng)]
-    community_name = [community_names[c] for c in cells.community]
-    grid_name = [
-        f"{community_names[c]}{grid_rank[g]}-{r}网格"
-        for c, g, r in zip(cells.community, cells.grid, sub_rank, strict=True)
-    ]
+    numbers = number_units(cells, local, area, streets_per_district)
+    street_name, community_name, grid_name = name_units(cells, numbers, rng)
     kinds = [cells.community_type[c] for c in cells.community]
     uses = land_use(cells, area, rng)
     population, households = populations(uses, kinds, cells.street, area, rng)
     centre = shapely.get_coordinates(shapely.point_on_surface(polygons))
+    district_code = np.array([districts[d][0] for d in numbers.district], dtype=object)
+    street_code = [f"{dc}{n:03d}" for dc, n in zip(district_code, numbers.street, strict=True)]
+    community_code = [f"{sc}{n:03d}" for sc, n in zip(street_code, numbers.community, strict=True)]
+    parent_code = [f"{cc}{n:03d}" for cc, n in zip(community_code, numbers.grid, strict=True)]
     grids = pl.DataFrame(
         {
-            "grid_code": grid_code,
+            "grid_code": [f"{pc}{n:02d}" for pc, n in zip(parent_code, numbers.subgrid, strict=True)],
             "grid_name": grid_name,
             "community_code": community_code,
             "community_name": community_name,
             "street_code": street_code,
-            "street_name": [street_names[s] for s in cells.street],
+            "street_name": street_name,
             "population": population,
             "households": households,
             "parent_grid_code": parent_code,
             "grid_worker": names.staff_names(len(local), rng),
             "district_code": district_code.tolist(),
-            "district_name": [districts[d][1] for d in district],
+            "district_name": [districts[d][1] for d in numbers.district],
             "community_type": kinds,
             "land_use": uses,
             "area_m2": area,
@@ -412,6 +385,60 @@ def build_layout(
     )
     order = np.asarray(grids.select(pl.arg_sort_by("grid_code")).to_series().to_numpy())
     return Layout(grids=grids[order], polygons=polygons[order], frame=frame)
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Per cell: its district and the number of its street, community, grid and sub-grid within the parent."""
+
+    district: Ints  # index into the districts
+    street: Ints  # 1-based within the district
+    community: Ints  # within the street
+    grid: Ints  # first-level grid within the community
+    subgrid: Ints  # within the first-level grid
+    streets: int  # how many streets and communities there are
+    communities: int
+
+
+def number_units(
+    cells: Cells, local: NDArray[np.object_], area: NDArray[np.float64], streets_per_district: int
+) -> Numbers:
+    """Number every unit within its parent in reading order (north to south, west to east)."""
+    xy = shapely.get_coordinates(shapely.centroid(local))
+    x, y = xy[:, 0], xy[:, 1]
+    sx, sy, sa = _unit_centres(cells.street, x, y, area)
+    street_rank = _rank_within(np.zeros(len(sx), dtype=np.int64), sx, sy, sa)
+    street_order = np.argsort(street_rank)
+    district_of_street = np.zeros(len(sx), dtype=np.int64)
+    district_of_street[street_order] = np.arange(len(sx)) // streets_per_district
+    street_number = np.zeros(len(sx), dtype=np.int64)
+    street_number[street_order] = np.arange(len(sx)) % streets_per_district + 1
+    cx, cy, ca = _unit_centres(cells.community, x, y, area)
+    community_rank = _rank_within(_parent_of(cells.community, cells.street), cx, cy, ca)
+    gx, gy, ga = _unit_centres(cells.grid, x, y, area)
+    grid_rank = _rank_within(_parent_of(cells.grid, cells.community), gx, gy, ga)
+    return Numbers(
+        district=district_of_street[cells.street],
+        street=street_number[cells.street],
+        community=community_rank[cells.community],
+        grid=grid_rank[cells.grid],
+        subgrid=_rank_within(cells.grid, x, y, area),
+        streets=len(sx),
+        communities=len(cx),
+    )
+
+
+def name_units(
+    cells: Cells, numbers: Numbers, rng: np.random.Generator
+) -> tuple[list[str], list[str], list[str]]:
+    """Per cell: its street's name, its community's name (…社区) and its grid's name (…社区3-2网格)."""
+    street_names = names.street_names(numbers.streets, rng)
+    community_names = [n + "社区" for n in names.place_names(names.COMMUNITY_NAMES, numbers.communities, rng)]
+    grid_name = [
+        f"{community_names[c]}{g}-{r}网格"
+        for c, g, r in zip(cells.community, numbers.grid, numbers.subgrid, strict=True)
+    ]
+    return [street_names[s] for s in cells.street], [community_names[c] for c in cells.community], grid_name
 
 
 def boundary(layout: Layout) -> Polygon | MultiPolygon:

@@ -12,6 +12,72 @@ from numpy.typing import NDArray
 Floats = NDArray[np.float64]
 
 ROLES: Final = ("steady", "struggling", "hovering", "improving")
+Range = tuple[float, float]
+# Per role, the range each community's parameter is drawn from (see :class:`Profiles` for their meaning).
+RANGES: Final[dict[str, dict[str, Range]]] = {
+    "stuck": {
+        "steady": (0.03, 0.08),
+        "struggling": (0.21, 0.26),
+        "hovering": (0.13, 0.15),
+        "improving": (0.16, 0.19),
+    },
+    "permanent": {
+        "steady": (0.05, 0.4),
+        "struggling": (0.85, 0.95),
+        "hovering": (0.75, 0.9),
+        "improving": (0.85, 0.95),
+    },
+    "speed": {
+        "steady": (0.8, 1.1),
+        "struggling": (1.35, 1.6),
+        "hovering": (1.15, 1.35),
+        "improving": (1.3, 1.5),
+    },
+    "unsatisfied": {
+        "steady": (0.015, 0.04),
+        "struggling": (0.07, 0.1),
+        "hovering": (0.05, 0.07),
+        "improving": (0.07, 0.09),
+    },
+    "late_accept": {
+        "steady": (0.01, 0.03),
+        "struggling": (0.06, 0.09),
+        "hovering": (0.04, 0.06),
+        "improving": (0.05, 0.08),
+    },
+    "basic": {
+        "steady": (0.07, 0.12),
+        "struggling": (0.13, 0.17),
+        "hovering": (0.11, 0.14),
+        "improving": (0.1, 0.13),
+    },
+    "response": {
+        "steady": (0.8, 1.2),
+        "struggling": (1.8, 2.4),
+        "hovering": (1.3, 1.6),
+        "improving": (1.2, 1.5),
+    },
+    "rework": {
+        "steady": (0.8, 1.2),
+        "struggling": (1.8, 2.4),
+        "hovering": (1.3, 1.6),
+        "improving": (1.3, 1.6),
+    },
+    "volume": {
+        "steady": (0.9, 1.1),
+        "struggling": (1.15, 1.3),
+        "hovering": (1.05, 1.2),
+        "improving": (1.0, 1.15),
+    },
+}
+# Where the improving community ends up, for the parameters that change over the period.
+IMPROVED: Final[dict[str, Range]] = {
+    "stuck": (0.03, 0.05),
+    "permanent": (0.2, 0.35),
+    "speed": (0.85, 1.0),
+    "unsatisfied": (0.02, 0.035),
+    "late_accept": (0.01, 0.025),
+}
 
 
 @dataclass(frozen=True)
@@ -73,83 +139,33 @@ def build_profiles(communities: pl.DataFrame, rng: np.random.Generator) -> Profi
     """Parameters per community; ``communities`` has community_code, community_type, street_code, population."""
     roles = assign_roles(communities, rng)
     n = len(roles)
-    role = np.array(roles)
-
-    def per_role(values: dict[str, tuple[float, float]]) -> Floats:
-        lo = np.array([values[r][0] for r in roles])
-        hi = np.array([values[r][1] for r in roles])
-        return rng.uniform(lo, hi, n)
-
-    stuck_early = per_role(
-        {
-            "steady": (0.03, 0.08),
-            "struggling": (0.21, 0.26),
-            "hovering": (0.13, 0.15),
-            "improving": (0.16, 0.19),
-        }
-    )
-    stuck_late = np.where(role == "improving", rng.uniform(0.03, 0.05, n), stuck_early)
-    permanent_early = per_role(
-        {
-            "steady": (0.05, 0.4),
-            "struggling": (0.85, 0.95),
-            "hovering": (0.75, 0.9),
-            "improving": (0.85, 0.95),
-        }
-    )
-    permanent_late = np.where(role == "improving", rng.uniform(0.2, 0.35, n), permanent_early)
-    speed_early = per_role(
-        {"steady": (0.8, 1.1), "struggling": (1.35, 1.6), "hovering": (1.15, 1.35), "improving": (1.3, 1.5)}
-    )
-    speed_late = np.where(role == "improving", rng.uniform(0.85, 1.0, n), speed_early)
-    unsat_early = per_role(
-        {
-            "steady": (0.015, 0.04),
-            "struggling": (0.07, 0.1),
-            "hovering": (0.05, 0.07),
-            "improving": (0.07, 0.09),
-        }
-    )
-    unsat_late = np.where(role == "improving", rng.uniform(0.02, 0.035, n), unsat_early)
-    late_early = per_role(
-        {
-            "steady": (0.01, 0.03),
-            "struggling": (0.06, 0.09),
-            "hovering": (0.04, 0.06),
-            "improving": (0.05, 0.08),
-        }
-    )
-    late_late = np.where(role == "improving", rng.uniform(0.01, 0.025, n), late_early)
+    improving = np.array(roles) == "improving"
     return Profiles(
         codes=communities.get_column("community_code").to_list(),
         role=roles,
-        stuck=(stuck_early, stuck_late),
-        permanent=(permanent_early, permanent_late),
-        speed=(speed_early, speed_late),
-        unsatisfied=(unsat_early, unsat_late),
-        late_accept=(late_early, late_late),
-        basic=per_role(
-            {
-                "steady": (0.07, 0.12),
-                "struggling": (0.13, 0.17),
-                "hovering": (0.11, 0.14),
-                "improving": (0.1, 0.13),
-            }
-        ),
-        response=per_role(
-            {"steady": (0.8, 1.2), "struggling": (1.8, 2.4), "hovering": (1.3, 1.6), "improving": (1.2, 1.5)}
-        ),
-        rework=per_role(
-            {"steady": (0.8, 1.2), "struggling": (1.8, 2.4), "hovering": (1.3, 1.6), "improving": (1.3, 1.6)}
-        ),
-        volume=per_role(
-            {
-                "steady": (0.9, 1.1),
-                "struggling": (1.15, 1.3),
-                "hovering": (1.05, 1.2),
-                "improving": (1.0, 1.15),
-            }
-        ),
-        switch=np.where(role == "improving", rng.uniform(6.5, 8.0, n), 0.0),
-        width=np.where(role == "improving", rng.uniform(0.8, 1.3, n), 1.0),
+        stuck=early_and_late(roles, "stuck", rng),
+        permanent=early_and_late(roles, "permanent", rng),
+        speed=early_and_late(roles, "speed", rng),
+        unsatisfied=early_and_late(roles, "unsatisfied", rng),
+        late_accept=early_and_late(roles, "late_accept", rng),
+        basic=per_role(roles, RANGES["basic"], rng),
+        response=per_role(roles, RANGES["response"], rng),
+        rework=per_role(roles, RANGES["rework"], rng),
+        volume=per_role(roles, RANGES["volume"], rng),
+        switch=np.where(improving, rng.uniform(6.5, 8.0, n), 0.0),
+        width=np.where(improving, rng.uniform(0.8, 1.3, n), 1.0),
     )
+
+
+def per_role(roles: list[str], ranges: dict[str, Range], rng: np.random.Generator) -> Floats:
+    """One draw per community, uniform in its role's range."""
+    lo = np.array([ranges[r][0] for r in roles])
+    hi = np.array([ranges[r][1] for r in roles])
+    return rng.uniform(lo, hi, len(roles))
+
+
+def early_and_late(roles: list[str], name: str, rng: np.random.Generator) -> tuple[Floats, Floats]:
+    """The early value by role; the late one is the same except in the improving community."""
+    early = per_role(roles, RANGES[name], rng)
+    late = np.where(np.array(roles) == "improving", rng.uniform(*IMPROVED[name], len(roles)), early)
+    return early, late

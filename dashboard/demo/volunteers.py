@@ -135,8 +135,30 @@ def service_records(
     rng: np.random.Generator,
 ) -> pl.DataFrame:
     """Services of active volunteers: 2–3 a month for regulars, ~3 h each, mostly weekends and in their grid."""
+    who, served = _service_times(registered, activity, rng)
+    kind, hours, beneficiaries = _service_kinds(who, age, party, rng)
+    where, lon, lat = _service_places(layout, buildings, grid[who], rng)
+    order = np.lexsort((who, served))
+    stamp = datetimes(served[order])
+    return pl.DataFrame(
+        {
+            "record_id": _record_ids(served[order], stamp),
+            "volunteer_id": pl.Series(ids).gather(who[order]),
+            "served_at": stamp,
+            "hours": hours[order],
+            "service_type": labels(kind[order], schema.SERVICE_TYPES),
+            "beneficiaries": pl.Series(beneficiaries[order], dtype=pl.Int32),
+            "grid_code": layout.grids.get_column("grid_code").gather(where[order]),
+            "lon": lon[order],
+            "lat": lat[order],
+        }
+    )
+
+
+def _service_times(registered: Ints, activity: Ints, rng: np.random.Generator) -> tuple[Ints, Ints]:
+    """Who served (volunteer index per service) and when: weekends preferred, some regulars drop out."""
     start, end = timeline.seconds(timeline.START), timeline.seconds(timeline.END) - DAY
-    n = len(grid)
+    n = len(registered)
     begin = np.maximum(registered + DAY, start)
     # Some regulars drop out part-way through; their services stop.
     stop = np.where(rng.random(n) < 0.15, rng.integers(start, end, n), end)
@@ -153,7 +175,14 @@ def service_records(
     day = np.where(~weekend_one & weekend_two, second_day, day_one)
     hour = rng.choice(24, size=m, p=np.asarray(SERVICE_HOURS) / sum(SERVICE_HOURS))
     served = day + hour * HOUR + rng.integers(0, 4, m) * 900
+    return who, served
 
+
+def _service_kinds(
+    who: Ints, age: Ints, party: NDArray[np.bool_], rng: np.random.Generator
+) -> tuple[Ints, Floats, Ints]:
+    """Each service's type (by the volunteer's age group or party membership), hours and beneficiaries."""
+    m = len(who)
     group = np.where(party[who], 3, age[who])
     weights = np.asarray([SERVICE_WEIGHTS[k] for k in (*AGE_GROUPS, "party")])
     cumulative = weights.cumsum(axis=1) / weights.sum(axis=1, keepdims=True)
@@ -162,20 +191,28 @@ def service_records(
     low = np.array([BENEFICIARIES[t][0] for t in schema.SERVICE_TYPES])[kind]
     high = np.array([BENEFICIARIES[t][1] for t in schema.SERVICE_TYPES])[kind]
     beneficiaries = rng.integers(low, high + 1)
+    return kind, hours, beneficiaries
 
-    home = grid[who]
+
+def _service_places(
+    layout: Layout, buildings: Buildings, home: Ints, rng: np.random.Generator
+) -> tuple[Ints, Floats, Floats]:
+    """The grid and point of each service: mostly the volunteer's own grid, else another of the community."""
+    m = len(home)
     elsewhere = _neighbour_grids(layout, home, rng)
     where = np.where(rng.random(m) < 0.75, home, elsewhere)
     pick = buildings.first[where] + (rng.random(m) * buildings.count[where]).astype(np.int64)
     lon, lat = sampling.jitter(buildings.lon[pick], buildings.lat[pick], 20.0, layout.polygons[where], rng)
+    return where, lon, lat
 
-    order = np.lexsort((who, served))
-    served_sorted = served[order]
-    day_key = served_sorted // DAY
+
+def _record_ids(served: Ints, stamp: pl.Series) -> pl.Series:
+    """Ids like FW2026100100007 (date + running number that day) for services sorted by time."""
+    day_key = served // DAY
     first_of_day = np.r_[0, np.flatnonzero(np.diff(day_key)) + 1]
+    m = len(served)
     sequence = np.arange(m) - np.repeat(first_of_day, np.diff(np.r_[first_of_day, m])) + 1
-    stamp = datetimes(served_sorted)
-    record_id = (
+    return (
         pl.DataFrame({"d": stamp, "s": sequence})
         .select(
             pl.concat_str(
@@ -183,19 +220,6 @@ def service_records(
             )
         )
         .to_series()
-    )
-    return pl.DataFrame(
-        {
-            "record_id": record_id,
-            "volunteer_id": pl.Series(ids).gather(who[order]),
-            "served_at": stamp,
-            "hours": hours[order],
-            "service_type": labels(kind[order], schema.SERVICE_TYPES),
-            "beneficiaries": pl.Series(beneficiaries[order], dtype=pl.Int32),
-            "grid_code": layout.grids.get_column("grid_code").gather(where[order]),
-            "lon": lon[order],
-            "lat": lat[order],
-        }
     )
 
 

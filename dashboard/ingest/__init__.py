@@ -16,11 +16,14 @@ import geopandas as gpd
 import polars as pl
 
 from dashboard.core import schema
-from dashboard.core.loading import OPTIONAL_TABLES, ROW, find_table, read_grids, read_table, validate_issues
+from dashboard.core.boundaries import read_grids
+from dashboard.core.loading import OPTIONAL_TABLES, ROW, find_table, read_table, validate_issues
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings, load_settings
+from dashboard.ingest.findings import Prepared
+from dashboard.ingest.grids import prepare_grids
 from dashboard.ingest.mapping import CONTRACT, KINDS, Mapping, saved_mapping
-from dashboard.ingest.prepare import SPECS, Prepared, current_state, prepare_grids, prepare_table
+from dashboard.ingest.prepare import SPECS, current_state, prepare_table
 from dashboard.ingest.readers import Limits
 from dashboard.ingest.store import Version, commit, restore, versions
 

@@ -1,38 +1,26 @@
-"""Turn an uploaded file into contract rows, with a report of every problem, before anything is written.
+"""Turn an uploaded table into contract rows, with a report of every problem, before anything is written.
 
-Each problem is an *error* (the row cannot be imported: it is left out) or a *warning*
-(the row is imported, with what the warning says: a value cleared, coordinates swapped
-back, the latest of two rows with one id kept). A *blocking* problem (unreadable file,
-no header, a missing required column) means nothing can be imported.
+What counts as an error, a warning or a blocking problem: see :mod:`dashboard.ingest.findings`.
+Boundary files are checked in :mod:`dashboard.ingest.grids`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final
 
 import geopandas as gpd
-import numpy as np
 import polars as pl
-import shapely
 
 from dashboard.core import coords, schema
-from dashboard.core.loading import (
-    OPTIONAL_TABLES,
-    ROW,
-    TIME_FORMATS,
-    _as_text,
-    _counts,
-    find_table,
-    grid_at,
-    read_grids,
-    read_table,
-)
-from dashboard.core.problems import DataError, Problem, rows_problem
+from dashboard.core.boundaries import grid_at, read_grids
+from dashboard.core.conversions import TIME_FORMATS
+from dashboard.core.loading import ROW, find_table
+from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings
+from dashboard.ingest.findings import Findings, Prepared, Severity
 from dashboard.ingest.mapping import (
     CONTRACT,
     Mapping,
@@ -45,13 +33,11 @@ from dashboard.ingest.mapping import (
     unmatched_words,
     value_index,
 )
-from dashboard.ingest.readers import Limits, Sheet, read_boundaries, read_table_upload
+from dashboard.ingest.readers import Limits, Sheet, read_table_upload
 
-Severity = Literal["error", "warning"]
 EXCEL_EPOCH: Final = datetime(1899, 12, 30)
 # Excel day numbers from 1954 to 2119: anything else in a date column is not a serial date.
 SERIAL_RANGE: Final = (20000.0, 80000.0)
-OVERLAP_SHARE: Final = 0.001  # overlaps smaller than 0.1% of the smaller grid are digitising noise
 
 
 @dataclass(frozen=True)
@@ -126,38 +112,6 @@ ENUM_VALUES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-@dataclass
-class Prepared:
-    """An upload read, mapped and checked: the good rows and the report, nothing written yet."""
-
-    kind: str
-    file: str
-    total_rows: int = 0
-    good: Any = None  # pl.DataFrame for tables, gpd.GeoDataFrame for grids
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    blocking: list[Problem] = field(default_factory=list)
-    bad_rows: int = 0
-    format: str = ""
-    encoding: str | None = None
-    sheet: str | None = None
-    sheets: list[str] = field(default_factory=list)
-    header_row: int | None = None
-    headers: list[str] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)
-    unmatched: dict[str, list[str]] = field(default_factory=dict)
-    superseded: int = 0
-
-    @property
-    def good_count(self) -> int:
-        return 0 if self.good is None else len(self.good)
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.blocking) or self.good_count == 0
-
-
 @dataclass(frozen=True)
 class Current:
     """What the data root holds now, as far as checks need it."""
@@ -170,45 +124,6 @@ class Current:
 def current_state(root: Path, settings: Settings) -> Current:
     grids, problems = read_grids(root)
     return Current(grids=grids, settings=settings, grid_problems=tuple(problems))
-
-
-# --- findings -------------------------------------------------------------------------
-
-
-@dataclass
-class _Findings:
-    file: str
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    error_rows: set[int] = field(default_factory=set)
-
-    def add(
-        self, severity: Severity, code: str, column: str | None, rows: Sequence[int], detail: str = ""
-    ) -> None:
-        problem = rows_problem(self.file, code, column, sorted(rows), detail)
-        if problem is None:
-            return
-        if severity == "error":
-            self.errors.append(problem)
-            self.error_rows.update(rows)
-        else:
-            self.warnings.append(problem)
-
-    def mask(
-        self,
-        frame: pl.DataFrame,
-        severity: Severity,
-        code: str,
-        column: str | None,
-        mask: pl.Expr,
-        detail_column: str | None = None,
-    ) -> None:
-        hit = frame.filter(mask)
-        detail = ""
-        if detail_column and not hit.is_empty():
-            values = hit.get_column(detail_column).cast(pl.String).drop_nulls().unique().sort().head(5)
-            detail = ", ".join(values.to_list())
-        self.add(severity, code, column, hit.get_column(ROW).to_list(), detail)
 
 
 # --- conversions ----------------------------------------------------------------------
@@ -294,7 +209,7 @@ def _missing_columns(frame: pl.DataFrame, spec: TableSpec, prepared: Prepared) -
     return bool(prepared.blocking)
 
 
-def _convert(frame: pl.DataFrame, spec: TableSpec, findings: _Findings) -> pl.DataFrame:
+def _convert(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> pl.DataFrame:
     conversions: list[tuple[str, pl.Expr, str]] = []
     conversions += [(c, parse_times(c), "bad_time") for c in spec.times if c in frame.columns]
     conversions += [(c, parse_float(c), "bad_number") for c in spec.floats if c in frame.columns]
@@ -324,7 +239,7 @@ def _convert(frame: pl.DataFrame, spec: TableSpec, findings: _Findings) -> pl.Da
     return converted
 
 
-def _coordinates(frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, findings: _Findings) -> pl.DataFrame:
+def _coordinates(frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, findings: Findings) -> pl.DataFrame:
     """Swap lat/lon given the wrong way round, drop points outside China, convert GCJ-02/BD-09."""
     if "lon" not in spec.floats:
         return frame
@@ -364,7 +279,7 @@ def _coordinates(frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, finding
     return frame
 
 
-def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings: _Findings) -> pl.DataFrame:
+def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings: Findings) -> pl.DataFrame:
     if spec.grid == "none" or current.grids is None:
         return frame
     known = pl.Series(current.grids["grid_code"].astype(str).to_numpy(), dtype=pl.String).implode()
@@ -381,7 +296,7 @@ def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings
 
 
 def _issue_checks(
-    frame: pl.DataFrame, current: Current, findings: _Findings, known_categories: set[str]
+    frame: pl.DataFrame, current: Current, findings: Findings, known_categories: set[str]
 ) -> None:
     reported = pl.col("reported_at")
     for column in ("resolved_at", "closed_at"):
@@ -410,7 +325,7 @@ def _issue_checks(
             findings.add("warning", "outside_grids", "lon, lat", rows)
 
 
-def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: _Findings) -> tuple[pl.DataFrame, int]:
+def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> tuple[pl.DataFrame, int]:
     """Keep one row per id: the one updated last (latest lifecycle time), else the later row."""
     times = [c for c in spec.times if c != "due_at"]
     updated = pl.max_horizontal(*times) if times else pl.lit(None, dtype=pl.Datetime("us"))
@@ -446,17 +361,9 @@ def prepare_table(
     """Read, map, convert and check a table upload; nothing is written."""
     spec = SPECS[kind]
     prepared = Prepared(kind=kind, file=file)
-    try:
-        sheet: Sheet = read_table_upload(data, file, limits, mapping.sheet)
-    except DataError as error:
-        prepared.blocking += error.problems
+    sheet = _read_sheet(data, limits, mapping, prepared)
+    if sheet is None:
         return prepared
-    prepared.format, prepared.encoding, prepared.sheet, prepared.sheets = (
-        sheet.format,
-        sheet.encoding,
-        sheet.sheet,
-        sheet.sheets,
-    )
     if spec.grid != "none" and current.grids is None:
         prepared.blocking.append(Problem(file, "no_grids_yet"))
         return prepared
@@ -464,35 +371,9 @@ def prepare_table(
     if frame is None or _missing_columns(frame, spec, prepared):
         return prepared
     prepared.total_rows = frame.height
-    frame = blank_empty_words(frame)
-    for column in (*spec.enums, "category", "point_type", "service_type"):
-        if column in frame.columns:
-            frame = map_values(frame, column, mapping)
-    prepared.unmatched = {
-        column: words
-        for column in spec.enums
-        if (words := unmatched_words(frame, column, known_values(column)))
-    }
-    findings = _Findings(file)
-    given = frame
-    frame = _convert(frame, spec, findings)
-    for column in spec.required:
-        empty = given.get_column(column).is_null()
-        findings.add("error", "missing_value", column, given.filter(empty).get_column(ROW).to_list())
-    for column in spec.enums:
-        allowed = ENUM_VALUES[column]
-        bad = pl.col(column).is_not_null() & ~pl.col(column).is_in(list(allowed))
-        severity: Severity = "error" if column in spec.required else "warning"
-        findings.mask(
-            frame,
-            severity,
-            "unknown_value" if severity == "error" else "unknown_value_cleared",
-            column,
-            bad,
-            column,
-        )
-        if severity == "warning":
-            frame = frame.with_columns(pl.when(bad).then(None).otherwise(pl.col(column)).alias(column))
+    frame = _map_words(blank_empty_words(frame), spec, mapping, prepared)
+    findings = Findings(file)
+    frame = _check_values(frame, spec, findings)
     frame = _coordinates(frame, spec, mapping, findings)
     frame = _grid_codes(frame, spec, current, findings)
     if kind == "issues":
@@ -501,214 +382,57 @@ def prepare_table(
         findings.mask(frame, "error", "bad_count", "hours", pl.col("hours") < 0)
     good = frame.filter(~pl.col(ROW).is_in(sorted(findings.error_rows)))
     good, prepared.superseded = _latest_per_id(good, spec, findings)
-    prepared.errors, prepared.warnings = findings.errors, findings.warnings
-    prepared.bad_rows = len(findings.error_rows)
-    prepared.good = good.select(ROW, *CONTRACT[kind])
-    return prepared
+    return findings.settle(prepared, good.select(ROW, *CONTRACT[kind]))
 
 
-# --- grids --------------------------------------------------------------------------
+def _read_sheet(data: bytes, limits: Limits, mapping: Mapping, prepared: Prepared) -> Sheet | None:
+    """The upload's cells, noting its format, encoding and sheets; ``None`` when it cannot be read."""
+    try:
+        sheet = read_table_upload(data, prepared.file, limits, mapping.sheet)
+    except DataError as error:
+        prepared.blocking += error.problems
+        return None
+    prepared.format, prepared.encoding, prepared.sheet, prepared.sheets = (
+        sheet.format,
+        sheet.encoding,
+        sheet.sheet,
+        sheet.sheets,
+    )
+    return sheet
 
 
-def _to_wgs84(frame: gpd.GeoDataFrame, mapping: Mapping, prepared: Prepared) -> gpd.GeoDataFrame | None:
-    if frame.crs is None:
-        minx, miny, maxx, maxy = frame.total_bounds
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            prepared.blocking.append(Problem(prepared.file, "unknown_crs"))
-            return None
-        frame = frame.set_crs("EPSG:4326")
-    elif frame.crs.to_epsg() not in (4326, 4490):  # CGCS2000 agrees with WGS-84 to within centimetres
-        try:
-            frame = frame.to_crs("EPSG:4326")
-        except Exception as exc:  # pyproj raises several error types
-            prepared.blocking.append(Problem(prepared.file, "unknown_crs", detail=str(exc)[:200]))
-            return None
-    frame = frame.set_crs("EPSG:4326", allow_override=True)
-    if mapping.crs != "wgs84":
-        frame["geometry"] = [
-            coords.convert_geometry(g, mapping.crs, "wgs84") if g is not None else None
-            for g in frame.geometry
-        ]
+def _map_words(frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, prepared: Prepared) -> pl.DataFrame:
+    """The file's words for statuses, sources, categories ... as the contract's; note the words left over."""
+    for column in (*spec.enums, "category", "point_type", "service_type"):
+        if column in frame.columns:
+            frame = map_values(frame, column, mapping)
+    prepared.unmatched = {
+        column: words
+        for column in spec.enums
+        if (words := unmatched_words(frame, column, known_values(column)))
+    }
     return frame
 
 
-def _polygonal(geometry: Any) -> Any:
-    """The polygon parts of a repaired geometry (make_valid may return a collection)."""
-    if geometry is None or geometry.is_empty:
-        return None
-    if geometry.geom_type in ("Polygon", "MultiPolygon"):
-        return geometry
-    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    if not parts:
-        return None
-    merged = shapely.union_all(parts)
-    return merged if merged.geom_type in ("Polygon", "MultiPolygon") else None
+def _check_values(given: pl.DataFrame, spec: TableSpec, findings: Findings) -> pl.DataFrame:
+    """Convert the typed columns, then flag empty required cells and values outside an enumeration."""
+    frame = _convert(given, spec, findings)
+    for column in spec.required:
+        empty = given.get_column(column).is_null()
+        findings.add("error", "missing_value", column, given.filter(empty).get_column(ROW).to_list())
+    for column in spec.enums:
+        frame = _check_enum(frame, column, spec, findings)
+    return frame
 
 
-def _overlaps(geometries: list[Any], rows: list[int]) -> list[tuple[int, int]]:
-    """Pairs of rows whose grids overlap by more than digitising noise."""
-    valid = [(r, g) for r, g in zip(rows, geometries, strict=True) if g is not None]
-    if len(valid) < 2:
-        return []
-    shapes = np.array([g for _, g in valid], dtype=object)
-    tree = shapely.STRtree(shapes)
-    left, right = tree.query(shapes, predicate="overlaps")
-    pairs: list[tuple[int, int]] = []
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        if i >= j:
-            continue
-        shared = shapes[i].intersection(shapes[j]).area
-        if shared > OVERLAP_SHARE * min(shapes[i].area, shapes[j].area):
-            pairs.append((valid[i][0], valid[j][0]))
-    return pairs
-
-
-def referenced_grid_codes(root: Path) -> set[str]:
-    """Grid codes the current tables use: a new boundary file must still have them all."""
-    codes: set[str] = set()
-    stems = [schema.ISSUES_STEM, *(stem for stem, _ in OPTIONAL_TABLES.values())]
-    for stem in stems:
-        path = find_table(root, stem)
-        if path is None:
-            continue
-        frame, problems = read_table(path, stem)
-        if frame is None or problems or "grid_code" not in frame.columns:
-            continue
-        values = frame.get_column("grid_code")
-        if values.dtype.is_float():
-            values = values.cast(pl.Int64, strict=False)
-        codes |= {str(v).strip() for v in values.drop_nulls().to_list() if str(v).strip()}
-    return codes
-
-
-def prepare_grids(
-    data: bytes, file: str, mapping: Mapping, limits: Limits, root: Path, repair: bool = False
-) -> Prepared:
-    """Read, map, reproject and check a boundary file (GeoJSON or zipped Shapefile)."""
-    prepared = Prepared(kind="grids", file=file)
-    try:
-        frame = read_boundaries(data, file, limits)
-    except DataError as error:
-        prepared.blocking += error.problems
-        return prepared
-    prepared.format = "geo"
-    headers = [c for c in frame.columns if c != frame.geometry.name]
-    prepared.headers = headers
-    matched = match_columns(headers, "grids", mapping)
-    prepared.columns = {headers[i]: c for i, c in matched.items()}
-    prepared.ignored = [h for i, h in enumerate(headers) if i not in matched]
-    missing = [c for c in schema.GRID_REQUIRED if c not in matched.values()]
-    aliases = builtin()["columns"]["grids"]
-    for column in missing:
-        hint = "/".join(aliases.get(column, [])[:4])
-        prepared.blocking.append(Problem(file, "missing_column", column=f"{column} ({hint})"))
-    if missing:
-        return prepared
-    converted = _to_wgs84(gpd.GeoDataFrame(frame), mapping, prepared)
-    if converted is None:
-        return prepared
-    prepared.total_rows = len(converted)
-    findings = _Findings(file)
-    rows = list(range(1, len(converted) + 1))
-    records: dict[str, list[Any]] = {}
-    for position, column in matched.items():
-        values = converted[headers[position]].tolist()
-        if column in ("population", "households"):
-            records[column] = values
-        else:
-            records[column] = [_as_text(v) for v in values]
-    for column in schema.GRID_REQUIRED:
-        if column == "population":
-            continue
-        findings.add(
-            "error",
-            "missing_value",
-            column,
-            [r for r, v in zip(rows, records[column], strict=True) if v is None],
-        )
-    for column in ("population", "households"):
-        if column not in records:
-            continue
-        given = [None if _as_text(v) is None else v for v in records[column]]  # NaN: an empty cell
-        parsed, bad = _counts(given, required=column == "population")
-        records[column] = parsed
-        findings.add("error", "bad_count", column, bad)  # feature numbers, as ``rows``
-    seen: set[str] = set()
-    duplicates = []
-    for row, code in zip(rows, records["grid_code"], strict=True):
-        if code is not None and code in seen:
-            duplicates.append(row)
-        if code is not None:
-            seen.add(code)
-    findings.add("error", "duplicate_id", "grid_code", duplicates)
-
-    geometries: list[Any] = []
-    broken: list[int] = []
-    repaired: list[int] = []
-    invalid: list[int] = []
-    outside: list[int] = []
-    for row, given in zip(rows, converted.geometry, strict=True):
-        geometry = given
-        if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            broken.append(row)
-            geometries.append(None)
-            continue
-        if not geometry.is_valid:
-            if repair:
-                geometry = _polygonal(shapely.make_valid(geometry))
-                (repaired if geometry is not None else broken).append(row)
-            else:
-                invalid.append(row)
-                geometries.append(None)
-                continue
-        if geometry is not None:
-            point = geometry.representative_point()
-            if not bool(coords.in_china([point.x], [point.y])[0]):
-                outside.append(row)
-        geometries.append(geometry)
-    findings.add("error", "invalid_geometry", "geometry", broken)
-    findings.add("error", "invalid_polygon", "geometry", invalid)
-    findings.add("warning", "polygon_repaired", "geometry", repaired)
-    findings.add("error", "outside_china", "geometry", outside)
-
-    ok = [g if r not in findings.error_rows else None for r, g in zip(rows, geometries, strict=True)]
-    pairs = _overlaps(ok, rows)
-    if pairs:
-        code_of = dict(zip(rows, records["grid_code"], strict=True))
-        detail = ", ".join(f"{code_of[a]}/{code_of[b]}" for a, b in pairs[:5])
-        if repair:
-            by_row = dict(zip(rows, ok, strict=True))
-            for a, b in pairs:  # the later grid gives up the shared area
-                first, second = by_row[a], by_row[b]
-                if first is not None and second is not None:
-                    by_row[b] = _polygonal(second.difference(first))
-            ok = [by_row[r] for r in rows]
-            findings.add("warning", "overlap_repaired", "geometry", sorted({b for _, b in pairs}), detail)
-        else:
-            findings.add(
-                "warning",
-                "overlapping_grids",
-                "geometry",
-                sorted({r for pair in pairs for r in pair}),
-                detail,
-            )
-
-    keep = [i for i, r in enumerate(rows) if r not in findings.error_rows and ok[i] is not None]
-    good = gpd.GeoDataFrame(
-        {column: [values[i] for i in keep] for column, values in records.items()},
-        geometry=[ok[i] for i in keep],
-        crs="EPSG:4326",
-    )
-    codes = set(good["grid_code"]) if len(good) else set()
-    lost = sorted(referenced_grid_codes(root) - codes)
-    if lost:
-        prepared.blocking.append(
-            Problem(file, "grids_missing_codes", count=len(lost), detail=", ".join(lost[:8]))
-        )
-    prepared.errors, prepared.warnings = findings.errors, findings.warnings
-    prepared.bad_rows = len(findings.error_rows)
-    prepared.good = good
-    return prepared
+def _check_enum(frame: pl.DataFrame, column: str, spec: TableSpec, findings: Findings) -> pl.DataFrame:
+    """An unknown value is an error in a required column; elsewhere it is cleared, with a warning."""
+    bad = pl.col(column).is_not_null() & ~pl.col(column).is_in(list(ENUM_VALUES[column]))
+    if column in spec.required:
+        findings.mask(frame, "error", "unknown_value", column, bad, column)
+        return frame
+    findings.mask(frame, "warning", "unknown_value_cleared", column, bad, column)
+    return frame.with_columns(pl.when(bad).then(None).otherwise(pl.col(column)).alias(column))
 
 
 def excel_serial(value: float) -> datetime:

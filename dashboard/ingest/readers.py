@@ -3,7 +3,7 @@
 Nothing here trusts the file: the format is told by its first bytes, not its name; text is
 decoded as UTF-8 (with or without BOM), UTF-16 or GB18030 (a superset of GBK); zip archives
 are checked for size and paths before a byte is unpacked; every failure becomes a
-:class:`~dashboard.problems.Problem`, never a traceback.
+:class:`~dashboard.core.problems.Problem`, never a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import geopandas as gpd
 import polars as pl
 
-from dashboard.core.loading import _text
+from dashboard.core.conversions import text_column
 from dashboard.core.problems import DataError, Problem
 
 SEPARATORS = (",", "\t", ";", "|")
@@ -209,7 +209,7 @@ def read_parquet(data: bytes, file: str) -> Sheet:
         schema={f"c{i}": pl.String for i in range(frame.width)},
     )
     # Cells as text like the loader reads codes: 330199001001001.0 stays 330199001001001.
-    body = frame.select(_text(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns))
+    body = frame.select(text_column(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns))
     return Sheet(cells=pl.concat([header, body]), format="parquet")
 
 

@@ -8,7 +8,7 @@ from dashboard.core.formatting import format_count
 from dashboard.core.loading import ROW
 from dashboard.core.problems import MAX_ROWS_LISTED, Problem
 from dashboard.i18n import Lang, t
-from dashboard.ingest.prepare import Prepared
+from dashboard.ingest.findings import Prepared
 from dashboard.ingest.store import Version
 from dashboard.outputs.export import mask_people
 

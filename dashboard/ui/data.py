@@ -8,6 +8,7 @@ checked on every change of the mapping and nothing is written until the user pre
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -51,9 +52,20 @@ def _field_option(column: str, lang: Lang) -> str:
 
 def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang, key: str) -> Mapping:
     """Headers → contract columns, and the words not yet understood → keys; both editable."""
-    headers = prepared.headers
-    if not headers:
+    if not prepared.headers:
         return mapping
+    columns = _column_editor(prepared, kind, lang, key)
+    values = {c: dict(w) for c, w in mapping.values.items()}
+    for column, words in prepared.unmatched.items():
+        _word_editor(column, words, values, lang, key)
+    return Mapping(
+        columns=columns, values=values, crs=mapping.crs, sheet=mapping.sheet, header_row=mapping.header_row
+    )
+
+
+def _column_editor(prepared: Prepared, kind: str, lang: Lang, key: str) -> dict[str, str]:
+    """The table of the file's headers and the contract column each is read as."""
+    headers = prepared.headers
     options = [IGNORE, *(_field_option(c, lang) for c in CONTRACT[kind])]
     back = {_field_option(c, lang): c for c in CONTRACT[kind]}
     table = pl.DataFrame(
@@ -76,40 +88,41 @@ def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang,
         },
         width="stretch",
     )
-    columns = {
+    return {
         str(h): back.get(str(c or IGNORE), IGNORE)
         for h, c in zip(
             edited[t("imports.col_header", lang)], edited[t("imports.col_target", lang)], strict=True
         )
     }
-    values = {c: dict(w) for c, w in mapping.values.items()}
-    for column, words in prepared.unmatched.items():
-        st.caption(t("imports.values_help", lang, column=column))
-        word_table = pl.DataFrame(
-            {
-                t("imports.col_word", lang): words,
-                t("imports.col_key", lang): [values.get(column, {}).get(w, IGNORE) for w in words],
-            }
-        )
-        chosen = st.data_editor(
-            word_table.to_pandas(),
-            key=f"{key}_values_{column}",
-            hide_index=True,
-            disabled=[t("imports.col_word", lang)],
-            column_config={
-                t("imports.col_key", lang): st.column_config.SelectboxColumn(
-                    options=[IGNORE, *known_values(column)]
-                )
-            },
-        )
-        for word, value in zip(
-            chosen[t("imports.col_word", lang)], chosen[t("imports.col_key", lang)], strict=True
-        ):
-            if value:
-                values.setdefault(column, {})[str(word)] = str(value)
-    return Mapping(
-        columns=columns, values=values, crs=mapping.crs, sheet=mapping.sheet, header_row=mapping.header_row
+
+
+def _word_editor(
+    column: str, words: list[str], values: dict[str, dict[str, str]], lang: Lang, key: str
+) -> None:
+    """The table of one column's unknown words and the key each means; the user's choices go to ``values``."""
+    st.caption(t("imports.values_help", lang, column=column))
+    word_table = pl.DataFrame(
+        {
+            t("imports.col_word", lang): words,
+            t("imports.col_key", lang): [values.get(column, {}).get(w, IGNORE) for w in words],
+        }
     )
+    chosen = st.data_editor(
+        word_table.to_pandas(),
+        key=f"{key}_values_{column}",
+        hide_index=True,
+        disabled=[t("imports.col_word", lang)],
+        column_config={
+            t("imports.col_key", lang): st.column_config.SelectboxColumn(
+                options=[IGNORE, *known_values(column)]
+            )
+        },
+    )
+    for word, value in zip(
+        chosen[t("imports.col_word", lang)], chosen[t("imports.col_key", lang)], strict=True
+    ):
+        if value:
+            values.setdefault(column, {})[str(word)] = str(value)
 
 
 def _report(prepared: Prepared, lang: Lang) -> None:
@@ -136,7 +149,40 @@ def _report(prepared: Prepared, lang: Lang) -> None:
             st.dataframe(localised_preview(prepared, lang), hide_index=True, width="stretch")
 
 
+@dataclass(frozen=True)
+class _Upload:
+    """The uploaded file: its name, bytes and their SHA-256 (part of the check's cache key)."""
+
+    name: str
+    data: bytes
+    digest: str
+
+    @property
+    def tag(self) -> str:
+        """Short digest for widget keys that belong to this file."""
+        return self.digest[:8]
+
+
 def _upload_section(root: Path, lang: Lang) -> None:
+    kind, mode, saved = _kind_and_mode(root, lang)
+    file = st.file_uploader(
+        t("imports.file", lang),
+        type=UPLOAD_TYPES,
+        key=f"import_file_{kind}_{st.session_state.get('import_round', 0)}",
+        help=t("imports.file_help", lang),
+    )
+    if file is None:
+        st.info(t("imports.start_hint", lang))
+        return
+    data = file.getvalue()
+    upload = _Upload(file.name, data, hashlib.sha256(data).hexdigest())
+    mapping, repair = _options(kind, saved or Mapping(), lang)
+    prepared, mapping = _check(root, kind, upload, mapping, repair, lang)
+    _actions(root, kind, upload, prepared, mapping, mode, lang)
+
+
+def _kind_and_mode(root: Path, lang: Lang) -> tuple[str, str, Mapping | None]:
+    """What is uploaded, whether it is added to or replaces the current table, and its saved mapping."""
     left, middle, right = st.columns([2, 2, 3])
     kind = str(
         left.selectbox(
@@ -162,18 +208,11 @@ def _upload_section(root: Path, lang: Lang) -> None:
         middle.caption(t("imports.grids_replace", lang))
     if saved is not None:
         right.caption(t("imports.saved_mapping", lang, path=f"data/mappings/{kind}.toml"))
-    upload = st.file_uploader(
-        t("imports.file", lang),
-        type=UPLOAD_TYPES,
-        key=f"import_file_{kind}_{st.session_state.get('import_round', 0)}",
-        help=t("imports.file_help", lang),
-    )
-    if upload is None:
-        st.info(t("imports.start_hint", lang))
-        return
-    data = upload.getvalue()
-    data_hash = hashlib.sha256(data).hexdigest()
-    base = saved or Mapping()
+    return kind, mode, saved
+
+
+def _options(kind: str, base: Mapping, lang: Lang) -> tuple[Mapping, bool]:
+    """The options expander: datum, header row, and (boundaries) whether to repair polygons."""
     with st.expander(t("imports.options", lang), expanded=False):
         columns = st.columns(4)
         crs = str(
@@ -207,13 +246,27 @@ def _upload_section(root: Path, lang: Lang) -> None:
         sheet=base.sheet,
         header_row=header_row or None,
     )
-    sheet_key = f"import_sheet_{kind}_{data_hash[:8]}"
+    return mapping, repair
+
+
+def _check(
+    root: Path, kind: str, upload: _Upload, mapping: Mapping, repair: bool, lang: Lang
+) -> tuple[Prepared, Mapping]:
+    """Check the upload, let the user edit the mapping, and show the report above the editor."""
+    sheet_key = f"import_sheet_{kind}_{upload.tag}"
     if sheet_key in st.session_state:
         mapping.sheet = st.session_state[sheet_key] or None
-    editor_key = f"import_map_{kind}_{data_hash[:8]}"
+    editor_key = f"import_map_{kind}_{upload.tag}"
     # Two passes: read with the mapping so far, then again with the user's edits of the table.
     prepared = _prepare(
-        str(root), cached.version(root), kind, data_hash, upload.name, mapping.to_toml(), repair, data
+        str(root),
+        cached.version(root),
+        kind,
+        upload.digest,
+        upload.name,
+        mapping.to_toml(),
+        repair,
+        upload.data,
     )
     if len(prepared.sheets) > 1:
         st.selectbox(t("imports.sheet", lang), prepared.sheets, key=sheet_key)
@@ -224,32 +277,29 @@ def _upload_section(root: Path, lang: Lang) -> None:
         st.caption(t("imports.mapping_help", lang))
         mapping = _mapping_editor(prepared, mapping, kind, lang, editor_key)
     prepared = _prepare(
-        str(root), cached.version(root), kind, data_hash, upload.name, mapping.to_toml(), repair, data
+        str(root),
+        cached.version(root),
+        kind,
+        upload.digest,
+        upload.name,
+        mapping.to_toml(),
+        repair,
+        upload.data,
     )
     with report:
         st.subheader(t("imports.report", lang))
         _report(prepared, lang)
+    return prepared, mapping
 
+
+def _actions(
+    root: Path, kind: str, upload: _Upload, prepared: Prepared, mapping: Mapping, mode: str, lang: Lang
+) -> None:
+    """Import, save or download the mapping, cancel."""
     buttons = st.columns([2, 2, 2, 1, 2])
     label = t("imports.go", lang, rows=f"{prepared.good_count:,}")
-    if buttons[0].button(label, type="primary", disabled=prepared.refused, key=f"import_go_{data_hash[:8]}"):
-        try:
-            result = ingest.commit_import(root, prepared, data, mapping, mode=mode)  # type: ignore[arg-type]
-        except DataError as error:
-            st.error(error.report(lang))
-        else:
-            st.session_state["import_round"] = (
-                st.session_state.get("import_round", 0) + 1
-            )  # empty the uploader
-            st.session_state["import_done"] = t(
-                "imports.done",
-                lang,
-                version=result.version.id,
-                added=result.added,
-                updated=result.updated,
-                total=result.total,
-            )
-            st.rerun()
+    if buttons[0].button(label, type="primary", disabled=prepared.refused, key=f"import_go_{upload.tag}"):
+        _import(root, upload, prepared, mapping, mode, lang)
     if buttons[1].button(t("imports.save_mapping", lang), key=f"import_save_{kind}"):
         save_mapping(root, kind, mapping)
         st.toast(t("imports.mapping_saved", lang, path=f"data/mappings/{kind}.toml"))
@@ -260,11 +310,30 @@ def _upload_section(root: Path, lang: Lang) -> None:
         mime="application/toml",
         key=f"import_dl_{kind}",
     )
-    if buttons[3].button(t("imports.cancel", lang), key=f"import_cancel_{data_hash[:8]}"):
+    if buttons[3].button(t("imports.cancel", lang), key=f"import_cancel_{upload.tag}"):
         st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # nothing written
         st.rerun()
     if prepared.errors and not prepared.refused:
         buttons[4].caption(t("imports.errors_left_out", lang, bad=prepared.bad_rows))
+
+
+def _import(root: Path, upload: _Upload, prepared: Prepared, mapping: Mapping, mode: str, lang: Lang) -> None:
+    """Write the good rows as a new version, then start over with an empty uploader."""
+    try:
+        result = ingest.commit_import(root, prepared, upload.data, mapping, mode=mode)  # type: ignore[arg-type]
+    except DataError as error:
+        st.error(error.report(lang))
+        return
+    st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # empty the uploader
+    st.session_state["import_done"] = t(
+        "imports.done",
+        lang,
+        version=result.version.id,
+        added=result.added,
+        updated=result.updated,
+        total=result.total,
+    )
+    st.rerun()
 
 
 def _history_section(root: Path, lang: Lang) -> None:

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import heat
-from dashboard.core.loading import grid_at
+from dashboard.core.boundaries import grid_at
 from dashboard.core.periods import Period, steps
 from dashboard.core.selection import IssueFilter
 from dashboard.figures import tables

@@ -1,8 +1,8 @@
 """The monthly report (yuedu tongbao) as PowerPoint and PDF, built from the same numbers the pages show.
 
-:func:`dashboard.report.content.build_report` turns a dataset and a period into a plain
-:class:`~dashboard.report.content.Report`; :mod:`~dashboard.report.pptx_writer` and
-:mod:`~dashboard.report.pdf_writer` draw it. :func:`write_report` picks the writer by suffix.
+:func:`dashboard.outputs.report.content.build_report` turns a dataset and a period into a plain
+:class:`~dashboard.outputs.report.content.Report`; :mod:`~dashboard.outputs.report.pptx_writer` and
+:mod:`~dashboard.outputs.report.pdf_writer` draw it. :func:`write_report` picks the writer by suffix.
 """
 
 from __future__ import annotations

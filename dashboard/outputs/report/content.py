@@ -2,8 +2,8 @@
 
 Every number comes from the functions the pages call (:mod:`dashboard.overview`,
 :mod:`dashboard.closed_loop`, :mod:`dashboard.trends`, :mod:`dashboard.volunteers`,
-:mod:`dashboard.lifecycle`) and is formatted by the same code (:mod:`dashboard.formatting`,
-:mod:`dashboard.tables`). The writers only lay it out. No reporter names, phones or
+:mod:`dashboard.closed_loop.lifecycle`) and is formatted by the same code (:mod:`dashboard.core.formatting`,
+:mod:`dashboard.figures.tables`). The writers only lay it out. No reporter names, phones or
 addresses are ever read into the model: reports are shown at meetings.
 """
 
@@ -151,7 +151,7 @@ def period_text(period: Period, lang: Lang) -> str:
 
 
 def _display(display: tables.DisplayTable, columns: Sequence[str] | None = None) -> TableBlock:
-    """A :class:`~dashboard.tables.DisplayTable` (what the pages draw) as a report table."""
+    """A :class:`~dashboard.figures.tables.DisplayTable` (what the pages draw) as a report table."""
     frame: pd.DataFrame = display.frame
     names = [str(c) for c in (columns if columns is not None else frame.columns)]
     rows = tuple(tuple("" if v is None else str(v) for v in frame[name].tolist()) for name in names)
@@ -366,6 +366,18 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
         return Slide(
             "overdue", t("report.overdue_title", lang), notes=(t("report.overdue_none", lang, as_of=as_of),)
         )
+    note = t("report.overdue_summary", lang, as_of=as_of, n=format_count(overdue.height, lang))
+    return Slide(
+        "overdue",
+        t("report.overdue_title", lang),
+        (_overdue_by_unit(open_issues, by, lang), _overdue_cases(overdue, lang)),
+        weights=(1.0, 1.3),
+        notes=(note,),
+    )
+
+
+def _overdue_by_unit(open_issues: pl.DataFrame, by: str, lang: Lang) -> TableBlock:
+    """The units with most overdue cases: open, overdue, and overdue by more than 30 days."""
     unit_by = "street_code" if by == "street" else "community_code"
     summary = lifecycle.ageing_summary(open_issues, unit_by)
     code, name = unit_by, unit_by.replace("_code", "_name")
@@ -391,7 +403,7 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
         for c, n, o, d, old in per_unit.select(code, name, "open", "overdue", "old").iter_rows()
     )
     unit_label = t(f"common.unit_{by}", lang)
-    units_block = TableBlock(
+    return TableBlock(
         columns=(
             unit_label,
             t("report.col_open", lang),
@@ -402,6 +414,10 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
         grades=tuple(("none",) * 4 for _ in unit_rows),
         title=t("report.overdue_by_unit", lang, unit=unit_label),
     )
+
+
+def _overdue_cases(overdue: pl.DataFrame, lang: Lang) -> TableBlock:
+    """The longest-overdue cases, red when more than :data:`OLD_DAYS` late."""
     cases = overdue.sort(["days_overdue", "issue_id"], descending=[True, False]).head(MAX_OVERDUE_ROWS)
     case_rows = tuple(
         (
@@ -414,7 +430,7 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
             "issue_id", "category", "community_name", "grid_name", "days_overdue"
         ).iter_rows()
     )
-    cases_block = TableBlock(
+    return TableBlock(
         columns=(
             t("report.col_issue_id", lang),
             t("report.col_category", lang),
@@ -426,14 +442,6 @@ def _overdue_slide(dataset: Dataset, selection: Selection, by: str, lang: Lang) 
             ("none", "none", "none", "red" if float(row[3]) >= OLD_DAYS else "amber") for row in case_rows
         ),
         title=t("report.overdue_cases", lang, n=len(case_rows)),
-    )
-    note = t("report.overdue_summary", lang, as_of=as_of, n=format_count(overdue.height, lang))
-    return Slide(
-        "overdue",
-        t("report.overdue_title", lang),
-        (units_block, cases_block),
-        weights=(1.0, 1.3),
-        notes=(note,),
     )
 
 

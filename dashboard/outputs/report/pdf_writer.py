@@ -195,39 +195,52 @@ def _percent_axis(axis: Any, digits: int = 0) -> None:
 
 def _chart(fig: Any, block: ChartBlock, box: Box) -> None:
     left, top, width, height = _block_title(fig, box, block.title)
-    values = [v for s in block.series for v in s.values if v is not None]
     if block.kind == "line":
-        ax = fig.add_axes(_fig_box((left + 0.8, top + 0.1, width - 1.0, height - 1.0)))
-        positions = list(range(len(block.categories)))
-        for index, series in enumerate(block.series):
-            points = [(x, v) for x, v in zip(positions, series.values, strict=True) if v is not None]
-            color = BAD if series.dashed else SERIES_COLORS[index % len(SERIES_COLORS)]
-            ax.plot(
-                [p[0] for p in points],
-                [p[1] for p in points],
-                color=color,
-                linewidth=1.75 if series.dashed else 2.5,
-                linestyle="--" if series.dashed else "-",
-                marker=None if series.dashed else "o",
-                label=series.name,
-            )
-        ax.set_xticks(positions, list(block.categories), fontsize=11)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
-        if block.percent:
-            _percent_axis(ax.yaxis)
-            if values:
-                ax.set_ylim(max(0.0, round(min(values) - 0.05, 1)), 1.0)
-        ax.tick_params(axis="y", labelsize=11)
-        ax.grid(axis="y", color="#e5e7eb")
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.08),
-            ncol=len(block.series),
-            frameon=False,
-            fontsize=12,
+        _line_chart(fig, block, (left, top, width, height))
+    else:
+        _bar_chart(fig, block, (left, top, width, height))
+
+
+def _line_chart(fig: Any, block: ChartBlock, area: Box) -> None:
+    """One line per series (a dashed red one for a target), legend below; percent axes end at 100%."""
+    left, top, width, height = area
+    values = [v for s in block.series for v in s.values if v is not None]
+    ax = fig.add_axes(_fig_box((left + 0.8, top + 0.1, width - 1.0, height - 1.0)))
+    positions = list(range(len(block.categories)))
+    for index, series in enumerate(block.series):
+        points = [(x, v) for x, v in zip(positions, series.values, strict=True) if v is not None]
+        color = BAD if series.dashed else SERIES_COLORS[index % len(SERIES_COLORS)]
+        ax.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            color=color,
+            linewidth=1.75 if series.dashed else 2.5,
+            linestyle="--" if series.dashed else "-",
+            marker=None if series.dashed else "o",
+            label=series.name,
         )
-        return
+    ax.set_xticks(positions, list(block.categories), fontsize=11)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    if block.percent:
+        _percent_axis(ax.yaxis)
+        if values:
+            ax.set_ylim(max(0.0, round(min(values) - 0.05, 1)), 1.0)
+    ax.tick_params(axis="y", labelsize=11)
+    ax.grid(axis="y", color="#e5e7eb")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncol=len(block.series),
+        frameon=False,
+        fontsize=12,
+    )
+
+
+def _bar_chart(fig: Any, block: ChartBlock, area: Box) -> None:
+    """Horizontal bars of the first series, top to bottom, labelled with their values; a target line."""
+    left, top, width, height = area
+    values = [v for s in block.series for v in s.values if v is not None]
     n = len(block.categories)
     label_width = min(
         2.2, max(1.0, max((sum(_em(c) for c in name) for name in block.categories), default=4) * 0.17)

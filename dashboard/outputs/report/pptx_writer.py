@@ -1,6 +1,6 @@
 """The report as a PowerPoint file (python-pptx): 16:9 slides, native charts and tables, maps as pictures.
 
-Every run of text names :data:`~dashboard.report.fonts.PPTX_FONT` as its Latin *and* East Asian
+Every run of text names :data:`~dashboard.outputs.report.fonts.PPTX_FONT` as its Latin *and* East Asian
 font (``<a:latin>`` and ``<a:ea>``): without the ``ea`` child PowerPoint sets Chinese in
 whatever East Asian font the theme names.
 """
@@ -253,56 +253,67 @@ def _chart(slide: Any, block: ChartBlock, box: tuple[int, int, int, int]) -> Non
     value_axis.tick_labels.number_format = "0%" if block.percent else "#,##0"
     value_axis.tick_labels.number_format_is_linked = False
     if block.kind == "line":
-        chart.has_legend = True
-        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-        chart.legend.include_in_layout = False
-        values = [v for s in block.series for v in s.values if v is not None]
-        if block.percent and values:
-            value_axis.minimum_scale = max(0.0, round(min(values) - 0.05, 1))
-            value_axis.maximum_scale = 1.0
-        for index, (series, plot_series) in enumerate(zip(block.series, chart.plots[0].series, strict=True)):
-            line = plot_series.format.line
-            line.color.rgb = _rgb(BAD if series.dashed else SERIES_COLORS[index % len(SERIES_COLORS)])
-            line.width = Pt(2.5 if not series.dashed else 1.75)
-            plot_series.smooth = False
-            if not series.dashed:
-                plot_series.marker.style = XL_MARKER_STYLE.CIRCLE
-                plot_series.marker.size = 7
-                plot_series.marker.format.fill.solid()
-                plot_series.marker.format.fill.fore_color.rgb = line.color.rgb
-                plot_series.marker.format.line.color.rgb = line.color.rgb
-            if series.dashed:
-                line.dash_style = MSO_LINE_DASH_STYLE.DASH
-                plot_series.marker.style = XL_MARKER_STYLE.NONE
+        _style_lines(chart, block)
     else:
-        chart.has_legend = False
-        chart.has_title = False  # the block's title says what the bars are
-        category_axis = chart.category_axis
-        category_axis.reverse_order = True  # the first (best, largest) bar on top...
-        # ...and the value axis still at the bottom: it crosses the category axis at its last category.
-        # (python-pptx sets ``crosses`` only from the value axis, into the category axis.)
-        value_axis._element.find(qn("c:crosses")).set("val", "max")
-        category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
-        category_axis.tick_labels.font.size = Pt(12 if len(block.categories) <= 12 else 10)
-        _set_east_asian(category_axis.tick_labels.font._rPr)
-        _label_every_category(category_axis)
-        plot = chart.plots[0]
-        plot.gap_width = 40
-        plot.has_data_labels = True
-        labels = plot.data_labels
-        labels.number_format = "0.0%" if block.percent else "#,##0"
-        labels.number_format_is_linked = False
-        labels.font.size = Pt(11)
-        _set_east_asian(labels.font._rPr)
-        if block.percent:
-            value_axis.maximum_scale = 1.0
-            values = [v for s in block.series for v in s.values if v is not None]
-            value_axis.minimum_scale = max(0.0, round(min(values, default=0.0) - 0.1, 1))
-        series = plot.series[0]
-        for index, color in enumerate(block.point_colors):
-            point = series.points[index]
-            point.format.fill.solid()
-            point.format.fill.fore_color.rgb = _rgb(color)
+        _style_bars(chart, block)
+
+
+def _style_lines(chart: Any, block: ChartBlock) -> None:
+    """Legend below, percent axes ending at 100%, round markers; a target series dashed red."""
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    values = [v for s in block.series for v in s.values if v is not None]
+    if block.percent and values:
+        chart.value_axis.minimum_scale = max(0.0, round(min(values) - 0.05, 1))
+        chart.value_axis.maximum_scale = 1.0
+    for index, (series, plot_series) in enumerate(zip(block.series, chart.plots[0].series, strict=True)):
+        line = plot_series.format.line
+        line.color.rgb = _rgb(BAD if series.dashed else SERIES_COLORS[index % len(SERIES_COLORS)])
+        line.width = Pt(2.5 if not series.dashed else 1.75)
+        plot_series.smooth = False
+        if not series.dashed:
+            plot_series.marker.style = XL_MARKER_STYLE.CIRCLE
+            plot_series.marker.size = 7
+            plot_series.marker.format.fill.solid()
+            plot_series.marker.format.fill.fore_color.rgb = line.color.rgb
+            plot_series.marker.format.line.color.rgb = line.color.rgb
+        if series.dashed:
+            line.dash_style = MSO_LINE_DASH_STYLE.DASH
+            plot_series.marker.style = XL_MARKER_STYLE.NONE
+
+
+def _style_bars(chart: Any, block: ChartBlock) -> None:
+    """Bars top to bottom with every category and value labelled, coloured point by point."""
+    value_axis = chart.value_axis
+    chart.has_legend = False
+    chart.has_title = False  # the block's title says what the bars are
+    category_axis = chart.category_axis
+    category_axis.reverse_order = True  # the first (best, largest) bar on top...
+    # ...and the value axis still at the bottom: it crosses the category axis at its last category.
+    # (python-pptx sets ``crosses`` only from the value axis, into the category axis.)
+    value_axis._element.find(qn("c:crosses")).set("val", "max")
+    category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    category_axis.tick_labels.font.size = Pt(12 if len(block.categories) <= 12 else 10)
+    _set_east_asian(category_axis.tick_labels.font._rPr)
+    _label_every_category(category_axis)
+    plot = chart.plots[0]
+    plot.gap_width = 40
+    plot.has_data_labels = True
+    labels = plot.data_labels
+    labels.number_format = "0.0%" if block.percent else "#,##0"
+    labels.number_format_is_linked = False
+    labels.font.size = Pt(11)
+    _set_east_asian(labels.font._rPr)
+    if block.percent:
+        value_axis.maximum_scale = 1.0
+        values = [v for s in block.series for v in s.values if v is not None]
+        value_axis.minimum_scale = max(0.0, round(min(values, default=0.0) - 0.1, 1))
+    series = plot.series[0]
+    for index, color in enumerate(block.point_colors):
+        point = series.points[index]
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = _rgb(color)
 
 
 def _label_every_category(axis: Any) -> None:
@@ -462,7 +473,7 @@ def _content_slide(prs: Any, report: Report, content: Slide, number: int) -> Non
 
 
 def pptx_bytes(report: Report) -> bytes:
-    """The report as a ``.pptx`` file (16:9, one slide per :class:`~dashboard.report.content.Slide`)."""
+    """The report as a ``.pptx`` file (16:9, one slide per :class:`~dashboard.outputs.report.content.Slide`)."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     prs.core_properties.title = report.title
