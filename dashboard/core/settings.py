@@ -73,6 +73,8 @@ class Settings:
     amber_floor: float
     small_sample: int
     response_limit_hours: float
+    # Days after a period's end at which it is assessed (the assessment cut-off).
+    assessment_grace_days: int
     default_limit_hours: float
     # Hours per category when an issue has no due_at.
     category_limit_hours: dict[str, float]
@@ -202,6 +204,7 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -
         amber_floor=amber,
         small_sample=metrics.integer("small_sample"),
         response_limit_hours=metrics.number("response_limit_hours"),
+        assessment_grace_days=_grace_days(metrics),
         default_limit_hours=metrics.number("default_limit_hours"),
         category_limit_hours=metrics.table("category_limit_hours").numbers(),
         colors=dict(GRADE_COLORS),
@@ -210,6 +213,13 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -
         max_upload_mb=max_upload,
         max_unpacked_mb=max_unpacked,
     )
+
+
+def _grace_days(metrics: _Table) -> int:
+    days = metrics.integer("assessment_grace_days")
+    if days < 0:
+        raise ValueError(f"{metrics.source}: 'metrics.assessment_grace_days' must be 0 or more, got {days}")
+    return days
 
 
 def default_settings() -> Settings:

@@ -1,6 +1,19 @@
 """Metrics: the registry (one definition per metric, and which views show which) and its computation."""
 
-from dashboard.metrics.compute import compute, compute_groups, compute_series, in_period, issue_flags
+from dashboard.metrics.compute import (
+    BASES,
+    MEASURED_AT,
+    PROVISIONAL,
+    Basis,
+    compute,
+    compute_groups,
+    compute_series,
+    cutoff,
+    in_period,
+    is_provisional,
+    issue_flags,
+    measured_at,
+)
 from dashboard.metrics.grades import grade, grade_expr
 from dashboard.metrics.kpi import Kpi
 from dashboard.metrics.registry import (
@@ -28,17 +41,21 @@ from dashboard.metrics.registry import (
 )
 
 __all__ = [
+    "BASES",
+    "MEASURED_AT",
     "METRICS",
     "METRIC_KEYS",
     "OUTSIDE",
     "PARENT_COLUMNS",
     "PERIOD",
+    "PROVISIONAL",
     "REGISTRY",
     "TARGET_METRIC",
     "UNITS",
     "VIEWS",
     "VOLUNTEER_METRICS",
     "VOLUNTEER_REGISTRY",
+    "Basis",
     "Grade",
     "Kind",
     "Kpi",
@@ -49,11 +66,14 @@ __all__ = [
     "compute",
     "compute_groups",
     "compute_series",
+    "cutoff",
     "grade",
     "grade_expr",
     "in_period",
+    "is_provisional",
     "issue_flags",
     "keys_for",
+    "measured_at",
     "metric",
     "unit_columns",
     "volunteer_metric",

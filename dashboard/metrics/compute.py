@@ -7,49 +7,99 @@ not ``invalid``. A rate whose denominator is 0 is null, never 0 and never NaN.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final, Literal
 
 import polars as pl
 
 from dashboard.core import schema
 from dashboard.core.periods import Period
 from dashboard.core.settings import Settings
-from dashboard.metrics.registry import OUTSIDE, PARENT_COLUMNS, PERIOD, REGISTRY, Unit, unit_columns
+from dashboard.metrics.registry import OUTSIDE, PARENT_COLUMNS, PERIOD, REGISTRY, Metric, Unit, unit_columns
+
+Basis = Literal["live", "cutoff"]
+BASES: Final[tuple[Basis, ...]] = ("cutoff", "live")
+MEASURED_AT = "measured_at"
+PROVISIONAL = "provisional"
 
 # --- per-issue flags -----------------------------------------------------------
 
 
-def issue_flags(issues: pl.DataFrame, as_of: datetime, settings: Settings) -> pl.DataFrame:
-    """Boolean flags per issue that the registry sums. Invalid issues are dropped (not in S)."""
-    finished = pl.col("status").is_in(schema.FINISHED_STATUSES)
-    deferred = pl.col("status") == "deferred"
+def issue_flags(issues: pl.DataFrame, as_of: datetime | pl.Expr, settings: Settings) -> pl.DataFrame:
+    """Boolean flags per issue that the registry sums, as things stood at the point in time ``as_of``.
+
+    An issue exists at T when it was reported by T (invalid issues are never in S); it is finished at T
+    when its status is resolved or closed and its finish time (the earlier of ``resolved_at`` and
+    ``closed_at``) is at or before T; accepted at T when ``accepted_at`` is at or before T; overdue at T
+    when not finished at T, not deferred, and ``due_at`` is before T. Statuses without a timestamp
+    (deferred, invalid, returned, and a finished status with no finish time) are taken as they stand.
+    Ratings, rework and the solving level belong to finished issues only. ``as_of`` may be an expression
+    (a column of per-row times, for periods measured at their own cut-off).
+    """
+    t = as_of if isinstance(as_of, pl.Expr) else pl.lit(as_of, dtype=pl.Datetime("us"))
     finish_at = pl.min_horizontal("resolved_at", "closed_at")
+    finished = pl.col("status").is_in(schema.FINISHED_STATUSES) & (finish_at.is_null() | (finish_at <= t))
+    deferred = pl.col("status") == "deferred"
     limit_us = int(settings.response_limit_hours * 3600 * 1_000_000)
     response = (pl.col("accepted_at") - pl.col("reported_at")).dt.total_microseconds()
     level = pl.col("resolved_level")
     hours = (finish_at - pl.col("reported_at")).dt.total_seconds(fractional=True) / 3600
-    return issues.filter(pl.col("status") != "invalid").with_columns(
-        pl.lit(True).alias("in_s"),
-        finished.alias("finished"),
-        (~deferred).alias("not_deferred"),
-        (finished & (finish_at <= pl.col("due_at"))).fill_null(False).alias("on_time"),
-        (response <= limit_us).fill_null(False).alias("responded"),
-        pl.col("satisfaction").is_not_null().alias("rated"),
-        pl.col("satisfaction")
-        .is_in(["satisfied", "basically_satisfied"])
-        .fill_null(False)
-        .alias("satisfied"),
-        (finished & (pl.col("rework_count") >= 1)).fill_null(False).alias("reworked"),
-        (finished & (level == "grid")).fill_null(False).alias("grid_level"),
-        (finished & level.is_in(["grid", "community"])).fill_null(False).alias("community_level"),
-        (~finished & ~deferred & (pl.col("due_at") < as_of)).fill_null(False).alias("overdue_open"),
-        pl.when(finished).then(hours).otherwise(None).alias("hours_to_finish"),
-        finish_at.alias("finish_at"),
+    rated = finished & pl.col("satisfaction").is_not_null()
+    exists = (pl.col("status") != "invalid") & (pl.col("reported_at") <= t)
+    return (
+        issues.filter(exists)
+        .with_columns(finished.fill_null(False).alias("finished"))
+        .with_columns(
+            pl.lit(True).alias("in_s"),
+            (~deferred).alias("not_deferred"),
+            # Past the first step at T: such an issue must have an acceptance time.
+            ((pl.col("status") != "reported") & ~(pl.col("accepted_at") > t).fill_null(False)).alias(
+                "past_reported"
+            ),
+            (pl.col("finished") & (finish_at <= pl.col("due_at"))).fill_null(False).alias("on_time"),
+            ((response <= limit_us) & (pl.col("accepted_at") <= t)).fill_null(False).alias("responded"),
+            rated.fill_null(False).alias("rated"),
+            (rated & pl.col("satisfaction").is_in(["satisfied", "basically_satisfied"]))
+            .fill_null(False)
+            .alias("satisfied"),
+            (pl.col("finished") & (pl.col("rework_count") >= 1)).fill_null(False).alias("reworked"),
+            (pl.col("finished") & (level == "grid")).fill_null(False).alias("grid_level"),
+            (pl.col("finished") & level.is_in(["grid", "community"]))
+            .fill_null(False)
+            .alias("community_level"),
+            (~pl.col("finished") & ~deferred & (pl.col("due_at") < t)).fill_null(False).alias("overdue_open"),
+            pl.when(pl.col("finished")).then(hours).otherwise(None).alias("hours_to_finish"),
+            finish_at.alias("finish_at"),
+        )
     )
 
 
 def in_period(issues: pl.DataFrame, period: Period) -> pl.DataFrame:
     return issues.filter((pl.col("reported_at") >= period.start) & (pl.col("reported_at") < period.end))
+
+
+def cutoff(period: Period, settings: Settings) -> datetime:
+    """When ``period`` is assessed: its (exclusive) end plus the grace days.
+
+    >>> from dashboard.core.periods import parse_period
+    >>> from dashboard.core.settings import default_settings
+    >>> cutoff(parse_period("2026-09"), default_settings())
+    datetime.datetime(2026, 10, 6, 0, 0)
+    """
+    return period.end + timedelta(days=settings.assessment_grace_days)
+
+
+def measured_at(period: Period, as_of: datetime, settings: Settings, basis: Basis) -> datetime:
+    """The point in time a period's numbers are taken at: ``as_of`` (live), or the period's cut-off
+    but never later than ``as_of`` (cutoff: a period whose cut-off has not come yet is provisional)."""
+    if basis == "live":
+        return as_of
+    return min(cutoff(period, settings), as_of)
+
+
+def is_provisional(period: Period, as_of: datetime, settings: Settings) -> bool:
+    """A period whose cut-off is still ahead of ``as_of``: its numbers may still change."""
+    return cutoff(period, settings) > as_of
 
 
 # --- aggregation -----------------------------------------------------------------
@@ -66,23 +116,56 @@ def _aggregations() -> list[pl.Expr]:
             exprs.append(pl.col(spec.numerator).sum().cast(pl.Int64).alias(spec.num_column))
             if spec.denominator is not None:
                 exprs.append(pl.col(spec.denominator).sum().cast(pl.Int64).alias(spec.den_column))
+        if spec.inputs:
+            expected = pl.col(spec.inputs_expected)
+            present = pl.all_horizontal(pl.col(c).is_not_null() for c in spec.inputs)
+            exprs.append(expected.sum().cast(pl.Int64).alias(spec.expected_column))
+            exprs.append((expected & present).sum().cast(pl.Int64).alias(spec.inputs_column))
     return exprs
 
 
-def _finish(frame: pl.DataFrame) -> pl.DataFrame:
-    """Turn summed numerators and denominators into the registry's values (null on 0)."""
+def _missing(spec: Metric, absent: frozenset[str]) -> pl.Expr | None:
+    """True where the metric is empty because its inputs are absent (not because nothing happened)."""
+    if spec.kind == "per_1000":
+        population = pl.col("population")
+        return population.is_null() | (population <= 0)
+    if not spec.inputs:
+        return None
+    issues = pl.col("issue_count__num").fill_null(0) > 0
+    if absent & set(spec.inputs):
+        return issues  # the data has none of them at all
+    expected, present = pl.col(spec.expected_column).fill_null(0), pl.col(spec.inputs_column).fill_null(0)
+    return issues & (expected > 0) & (present == 0)
+
+
+def absent_columns(issues: pl.DataFrame) -> frozenset[str]:
+    """The registry's input columns that the data lacks or leaves empty on every issue."""
+    wanted = {c for spec in REGISTRY for c in spec.inputs}
+    return frozenset(
+        c for c in wanted if c not in issues.columns or issues.get_column(c).null_count() == issues.height
+    )
+
+
+def _finish(frame: pl.DataFrame, absent: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """Turn summed numerators and denominators into the registry's values (null on 0, null when
+    the inputs are absent, with ``<key>__missing`` saying so)."""
     exprs: list[pl.Expr] = []
     for spec in REGISTRY:
+        missing = _missing(spec, absent)
         if spec.kind == "count":
-            exprs.append(pl.col(spec.num_column).fill_null(0).alias(spec.key))
+            value = pl.col(spec.num_column).fill_null(0)
         elif spec.kind == "rate":
             num, den = pl.col(spec.num_column), pl.col(spec.den_column)
-            exprs.append(pl.when(den > 0).then(num / den).otherwise(None).alias(spec.key))
+            value = pl.when(den > 0).then(num / den).otherwise(None)
         elif spec.kind == "per_1000":
             count, population = pl.col("issue_count__num").fill_null(0), pl.col("population")
-            exprs.append(
-                pl.when(population > 0).then(count / population * 1000).otherwise(None).alias(spec.key)
-            )
+            value = pl.when(population > 0).then(count / population * 1000).otherwise(None)
+        else:
+            value = pl.col(spec.key)
+        if missing is not None:
+            value = pl.when(missing).then(None).otherwise(value)
+            exprs.append(missing.fill_null(False).alias(spec.missing_column))
+        exprs.append(value.alias(spec.key))
     return frame.with_columns(exprs)
 
 
@@ -113,16 +196,20 @@ def compute(
     period: Period,
     as_of: datetime,
     settings: Settings,
+    basis: Basis = "live",
 ) -> pl.DataFrame:
-    """Every registry metric for every unit in ``units`` over ``period``.
+    """Every registry metric for every unit in ``units`` over ``period``, as things stood at ``as_of``
+    (``basis="live"``) or at the period's assessment cut-off (``basis="cutoff"``, never after ``as_of``).
 
     Units with no issues get counts of 0 and null rates. Issues outside every
     grid form one extra row with a null code and ``outside = True`` (for
     ``by="all"`` they are part of the single total row). Each rate also has its
-    numerator and denominator (``<key>__num``, ``<key>__den``), and
-    ``small_sample`` marks units with fewer than ``settings.small_sample`` issues.
+    numerator and denominator (``<key>__num``, ``<key>__den``); a metric whose inputs
+    are absent is null with ``<key>__missing`` true; ``small_sample`` marks units with
+    fewer than ``settings.small_sample`` issues; ``measured_at`` is the point in time the
+    numbers were taken at and ``provisional`` whether the period's cut-off is still ahead.
     """
-    return compute_series(issues, units, by, [period], as_of, settings).drop(PERIOD)
+    return compute_series(issues, units, by, [period], as_of, settings, basis).drop(PERIOD)
 
 
 def compute_series(
@@ -132,37 +219,27 @@ def compute_series(
     periods: Sequence[Period],
     as_of: datetime,
     settings: Settings,
+    basis: Basis = "live",
 ) -> pl.DataFrame:
     """:func:`compute` for several periods at once: one row per unit and period (``period`` = key).
 
-    Periods may overlap; each is computed on its own issues.
+    Periods may overlap; each is computed on its own issues, at its own point in time
+    (with ``basis="cutoff"``, each at its own cut-off: a past period never changes).
     """
     code, _name = unit_columns(by)
-    selected = _in_periods(issue_flags(issues, as_of, settings), periods)
+    selected = _in_periods(issues, periods, as_of, settings, basis)
     if by == "all":
         selected = selected.with_columns(pl.lit(None, dtype=pl.String).alias(code))
     aggregated = selected.group_by(code, PERIOD).agg(_aggregations())
 
     table = _unit_table(units, by)
-    keys = pl.DataFrame({PERIOD: [p.key() for p in periods]}, schema={PERIOD: pl.String})
-    grid = table.join(keys, how="cross")
+    grid = table.join(_period_table(periods, as_of, settings, basis), how="cross")
     if by == "all":
         result = grid.join(aggregated.drop(code), on=PERIOD, how="left")
         result = result.with_columns(pl.lit(False).alias(OUTSIDE))
     else:
-        inside = grid.join(aggregated, on=[code, PERIOD], how="left", nulls_equal=False)
-        outside = aggregated.filter(pl.col(code).is_null())
-        missing = [c for c in inside.columns if c not in outside.columns]
-        outside_rows = outside.with_columns(
-            pl.lit(None, dtype=inside.schema[c]).alias(c) for c in missing
-        ).select(inside.columns)
-        result = pl.concat(
-            [
-                inside.with_columns(pl.lit(False).alias(OUTSIDE)),
-                outside_rows.with_columns(pl.lit(True).alias(OUTSIDE)),
-            ]
-        )
-    result = _finish(result).with_columns(
+        result = _with_outside_rows(grid, aggregated, code)
+    result = _finish(result, absent_columns(issues)).with_columns(
         (pl.col("issue_count") < settings.small_sample).alias("small_sample")
     )
     order = {p.key(): i for i, p in enumerate(periods)}
@@ -173,9 +250,51 @@ def compute_series(
     )
 
 
-def _in_periods(flagged: pl.DataFrame, periods: Sequence[Period]) -> pl.DataFrame:
-    parts = [in_period(flagged, p).with_columns(pl.lit(p.key()).alias(PERIOD)) for p in periods]
-    return pl.concat(parts) if parts else flagged.head(0).with_columns(pl.lit("").alias(PERIOD))
+def _period_table(
+    periods: Sequence[Period], as_of: datetime, settings: Settings, basis: Basis
+) -> pl.DataFrame:
+    """One row per period: its key, the time it is measured at, and whether it is still provisional."""
+    return pl.DataFrame(
+        {
+            PERIOD: [p.key() for p in periods],
+            MEASURED_AT: [measured_at(p, as_of, settings, basis) for p in periods],
+            PROVISIONAL: [basis == "cutoff" and is_provisional(p, as_of, settings) for p in periods],
+        },
+        schema={PERIOD: pl.String, MEASURED_AT: pl.Datetime("us"), PROVISIONAL: pl.Boolean},
+    )
+
+
+def _with_outside_rows(grid: pl.DataFrame, aggregated: pl.DataFrame, code: str) -> pl.DataFrame:
+    """The units joined with their numbers, plus one row per period for issues outside every grid."""
+    inside = grid.join(aggregated, on=[code, PERIOD], how="left", nulls_equal=False)
+    outside = aggregated.filter(pl.col(code).is_null()).join(
+        grid.select(PERIOD, MEASURED_AT, PROVISIONAL).unique(PERIOD), on=PERIOD, how="left"
+    )
+    missing = [c for c in inside.columns if c not in outside.columns]
+    outside_rows = outside.with_columns(
+        pl.lit(None, dtype=inside.schema[c]).alias(c) for c in missing
+    ).select(inside.columns)
+    return pl.concat(
+        [
+            inside.with_columns(pl.lit(False).alias(OUTSIDE)),
+            outside_rows.with_columns(pl.lit(True).alias(OUTSIDE)),
+        ]
+    )
+
+
+def _in_periods(
+    issues: pl.DataFrame, periods: Sequence[Period], as_of: datetime, settings: Settings, basis: Basis
+) -> pl.DataFrame:
+    """The flagged issues of each period, each period at its own point in time, tagged with its key."""
+    parts = [
+        issue_flags(in_period(issues, p), measured_at(p, as_of, settings, basis), settings).with_columns(
+            pl.lit(p.key()).alias(PERIOD)
+        )
+        for p in periods
+    ]
+    if parts:
+        return pl.concat(parts)
+    return issue_flags(issues.head(0), as_of, settings).with_columns(pl.lit("").alias(PERIOD))
 
 
 def compute_groups(
@@ -184,6 +303,7 @@ def compute_groups(
     periods: Sequence[Period],
     as_of: datetime,
     settings: Settings,
+    basis: Basis = "live",
 ) -> pl.DataFrame:
     """Every registry metric per group of issues (a department, a category, a grid worker...) and period.
 
@@ -191,9 +311,11 @@ def compute_groups(
     appear, and ``issues_per_1000`` is null (a department has no residents). Rows are
     sorted by period, then by the keys.
     """
-    selected = _in_periods(issue_flags(issues, as_of, settings), periods)
+    selected = _in_periods(issues, periods, as_of, settings, basis)
     aggregated = selected.group_by(*keys, PERIOD).agg(_aggregations())
-    result = _finish(aggregated.with_columns(pl.lit(None, dtype=pl.Int64).alias("population")))
+    result = _finish(
+        aggregated.with_columns(pl.lit(None, dtype=pl.Int64).alias("population")), absent_columns(issues)
+    )
     order = {p.key(): i for i, p in enumerate(periods)}
     return (
         result.with_columns(

@@ -99,6 +99,36 @@ class Metric(MetricSpec):
     denominator: str | None
     higher_is_better: bool
     graded: bool = False
+    # Issue columns the metric cannot do without, and the flag of the issues that must carry them
+    # by their status (an accepted issue has an acceptance time; a finished one a level, a rework
+    # count and, once rated, a rating). When the data has none of them (the column is missing or
+    # empty), or none of a unit's issues that must carry them does, the value is null with a
+    # reason, never 0. An issue still waiting to be accepted is a true 0% response, not missing data.
+    inputs: tuple[str, ...] = ()
+    inputs_expected: str = "finished"
+
+    @property
+    def missing_column(self) -> str:
+        """True where the value is null because the inputs are absent (see :attr:`inputs`)."""
+        return f"{self.key}__missing"
+
+    @property
+    def can_be_missing(self) -> bool:
+        return bool(self.inputs) or self.kind == "per_1000"
+
+    @property
+    def inputs_column(self) -> str:
+        """How many issues of S that must carry the inputs do (0 of several = the metric has no data)."""
+        return f"{self.key}__inputs"
+
+    @property
+    def expected_column(self) -> str:
+        """How many issues of S must carry the inputs by their status."""
+        return f"{self.key}__expected"
+
+    def missing_reason(self, lang: Lang) -> str:
+        """Why the value is empty when its inputs are absent ("no acceptance times in the data")."""
+        return t(f"metric.{self.key}.missing", lang)
 
     @property
     def num_column(self) -> str:
@@ -114,11 +144,41 @@ REGISTRY: Final[tuple[Metric, ...]] = (
     Metric("issues_per_1000", "per_1000", "in_s", "population", higher_is_better=False),
     Metric("resolution_rate", "rate", "finished", "not_deferred", higher_is_better=True, graded=True),
     Metric("on_time_rate", "rate", "on_time", "not_deferred", higher_is_better=True, graded=True),
-    Metric("response_rate", "rate", "responded", "in_s", higher_is_better=True, graded=True),
-    Metric("satisfaction_rate", "rate", "satisfied", "rated", higher_is_better=True, graded=True),
-    Metric("rework_rate", "rate", "reworked", "finished", higher_is_better=False),
-    Metric("grid_level_share", "rate", "grid_level", "finished", higher_is_better=True),
-    Metric("community_level_share", "rate", "community_level", "finished", higher_is_better=True),
+    Metric(
+        "response_rate",
+        "rate",
+        "responded",
+        "in_s",
+        higher_is_better=True,
+        graded=True,
+        inputs=("accepted_at",),
+    ),
+    Metric(
+        "satisfaction_rate",
+        "rate",
+        "satisfied",
+        "rated",
+        higher_is_better=True,
+        graded=True,
+        inputs=("satisfaction",),
+    ),
+    Metric("rework_rate", "rate", "reworked", "finished", higher_is_better=False, inputs=("rework_count",)),
+    Metric(
+        "grid_level_share",
+        "rate",
+        "grid_level",
+        "finished",
+        higher_is_better=True,
+        inputs=("resolved_level",),
+    ),
+    Metric(
+        "community_level_share",
+        "rate",
+        "community_level",
+        "finished",
+        higher_is_better=True,
+        inputs=("resolved_level",),
+    ),
     Metric("overdue_open_count", "count", "overdue_open", None, higher_is_better=False),
     Metric("median_hours_to_finish", "median", "hours_to_finish", None, higher_is_better=False),
 )
