@@ -13,8 +13,8 @@ from dashboard.core.periods import Period, steps
 from dashboard.core.selection import IssueFilter
 from dashboard.figures import tables
 from dashboard.heat import hotspots
+from dashboard.heat import map as heat_maps
 from dashboard.i18n import t
-from dashboard.maps import builders as maps
 from dashboard.metrics import in_period
 from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, period_label, set_query
@@ -105,9 +105,9 @@ def map_view(ctx: Context, issue_filter: IssueFilter, view: View) -> pl.DataFram
     )
     args = (dataset.grids, dataset.communities, dataset.streets, dataset.settings, lang)
     if mode == "heat":
-        m = maps.heat_map(heat.heat_payload(cells), *args, focus=selection.community_codes)
+        m = heat_maps.heat_map(heat.heat_payload(cells), *args, focus=selection.community_codes)
     elif mode == "points":
-        m = maps.points_map(chosen, *args, focus=selection.community_codes)
+        m = heat_maps.points_map(chosen, *args, focus=selection.community_codes)
     else:
         m = cache.grid_map(
             dataset,

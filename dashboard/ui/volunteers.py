@@ -9,11 +9,11 @@ from dashboard import volunteers
 from dashboard.core.formatting import format_count
 from dashboard.figures import tables
 from dashboard.i18n import t
-from dashboard.maps import builders as maps
 from dashboard.metrics import keys_for, volunteer_metric
 from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, set_query
 from dashboard.volunteers import charts as volunteer_charts
+from dashboard.volunteers import map as volunteer_map
 from dashboard.volunteers import service_stats
 
 MAP_VALUES = {
@@ -90,7 +90,7 @@ def coverage_map(ctx: Context) -> None:
         st.info(f"★ {text}")
     else:
         st.success(t("volunteer.suggestion_none", lang, metres=800))
-    m = maps.coverage_map(
+    m = volunteer_map.coverage_map(
         dataset.grids,
         grids_frame,
         value,
