@@ -1,4 +1,4 @@
-"""The heat map page's sections (streamlit glue; numbers from dashboard.heat and dashboard.hotspots)."""
+"""The heat map page's sections (streamlit glue; numbers, maps and tables from dashboard.heat)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from dashboard.core.loading import grid_at
 from dashboard.core.periods import Period, steps
 from dashboard.core.selection import IssueFilter
 from dashboard.figures import tables
-from dashboard.heat import hotspots
 from dashboard.heat import map as heat_maps
 from dashboard.i18n import t
 from dashboard.metrics import in_period
@@ -161,19 +160,17 @@ def hotspot_sections(ctx: Context, issue_filter: IssueFilter) -> None:
     st.subheader(t("heatmap.hotspots", lang))
     days, radius, minimum = 90, 50, 3
     st.markdown(f"#### {t('heatmap.repeat', lang, days=days, radius=radius, n=minimum)}")
-    repeat = hotspots.repeat_locations(issues, dataset.as_of, days=days, radius_m=radius, min_count=minimum)
+    repeat = heat.repeat_locations(issues, dataset.as_of, days=days, radius_m=radius, min_count=minimum)
     widgets.show_table(tables.repeat_table(repeat, lang), dataset.settings, rows=10)
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {t('heatmap.top_grids', lang)}")
-        top = hotspots.top_grids(issues, selection.units(dataset), selection.period)
+        top = heat.top_grids(issues, selection.units(dataset), selection.period)
         widgets.show_table(tables.top_grid_table(top, lang), dataset.settings, rows=10)
     with right:
         st.markdown(f"#### {t('heatmap.emerging', lang)}")
         months, alpha, min_count = 6, 0.01, 5
-        rising = hotspots.emerging(
-            issues, selection.units(dataset), selection.period, months, alpha, min_count
-        )
+        rising = heat.emerging(issues, selection.units(dataset), selection.period, months, alpha, min_count)
         flagged = rising.filter(pl.col("flagged"))
         if flagged.is_empty():
             st.success(t("heatmap.no_emerging", lang))
