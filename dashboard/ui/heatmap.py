@@ -11,8 +11,8 @@ from dashboard import heat
 from dashboard.core.loading import grid_at
 from dashboard.core.periods import Period, steps
 from dashboard.core.selection import IssueFilter
-from dashboard.figures import tables
 from dashboard.heat import map as heat_maps
+from dashboard.heat import tables as heat_tables
 from dashboard.i18n import t
 from dashboard.metrics import in_period
 from dashboard.ui import cache, widgets
@@ -161,12 +161,12 @@ def hotspot_sections(ctx: Context, issue_filter: IssueFilter) -> None:
     days, radius, minimum = 90, 50, 3
     st.markdown(f"#### {t('heatmap.repeat', lang, days=days, radius=radius, n=minimum)}")
     repeat = heat.repeat_locations(issues, dataset.as_of, days=days, radius_m=radius, min_count=minimum)
-    widgets.show_table(tables.repeat_table(repeat, lang), dataset.settings, rows=10)
+    widgets.show_table(heat_tables.repeat_table(repeat, lang), dataset.settings, rows=10)
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {t('heatmap.top_grids', lang)}")
         top = heat.top_grids(issues, selection.units(dataset), selection.period)
-        widgets.show_table(tables.top_grid_table(top, lang), dataset.settings, rows=10)
+        widgets.show_table(heat_tables.top_grid_table(top, lang), dataset.settings, rows=10)
     with right:
         st.markdown(f"#### {t('heatmap.emerging', lang)}")
         months, alpha, min_count = 6, 0.01, 5
@@ -175,6 +175,6 @@ def hotspot_sections(ctx: Context, issue_filter: IssueFilter) -> None:
         if flagged.is_empty():
             st.success(t("heatmap.no_emerging", lang))
         else:
-            widgets.show_table(tables.emerging_table(flagged, lang), dataset.settings, rows=10)
+            widgets.show_table(heat_tables.emerging_table(flagged, lang), dataset.settings, rows=10)
         with st.expander(t("heatmap.method", lang)):
             st.markdown(t("heatmap.method_text", lang, months=months, alpha=alpha, min=min_count))

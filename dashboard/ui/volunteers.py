@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboard import volunteers
 from dashboard.core.formatting import format_count
-from dashboard.figures import tables
 from dashboard.i18n import t
 from dashboard.metrics import keys_for, volunteer_metric
 from dashboard.ui import cache, widgets
@@ -15,6 +14,7 @@ from dashboard.ui.frame import Context, set_query
 from dashboard.volunteers import charts as volunteer_charts
 from dashboard.volunteers import map as volunteer_map
 from dashboard.volunteers import service_stats
+from dashboard.volunteers import tables as volunteer_tables
 
 MAP_VALUES = {
     "active_per_1000": "volunteer_map.value_active",
@@ -133,7 +133,9 @@ def by_community(ctx: Context) -> None:
         frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))
     st.markdown(f"#### {t('volunteer_map.by_unit', lang, unit=t(f'common.unit_{by}', lang))}")
     widgets.show_table(
-        tables.volunteer_unit_table(frame, by, keys_for("volunteer_units"), lang), dataset.settings, rows=12
+        volunteer_tables.volunteer_unit_table(frame, by, keys_for("volunteer_units"), lang),
+        dataset.settings,
+        rows=12,
     )
 
 
@@ -152,7 +154,7 @@ def gaps(ctx: Context) -> None:
     )
     st.caption(t("volunteer.quadrant_help", lang))
     worst = table.filter(pl.col("quadrant") == "high_demand_low_supply")
-    widgets.show_table(tables.gap_display(worst, lang), dataset.settings, rows=12)
+    widgets.show_table(volunteer_tables.gap_display(worst, lang), dataset.settings, rows=12)
 
 
 def service(ctx: Context) -> None:
@@ -178,7 +180,7 @@ def service(ctx: Context) -> None:
         )
     st.markdown(f"#### {t('volunteer_map.teams_title', lang)}")
     teams = service_stats.teams(dataset.volunteers, records, selection.period)
-    widgets.show_table(tables.team_table(teams, lang), dataset.settings, rows=10)
+    widgets.show_table(volunteer_tables.team_table(teams, lang), dataset.settings, rows=10)
 
 
 def special(ctx: Context) -> None:
