@@ -27,7 +27,7 @@ import geopandas as gpd
 import polars as pl
 
 from dashboard.core.loading import Dataset
-from dashboard.heat.hotspots import normalise_address
+from dashboard.heat import normalise_address
 from dashboard.outputs.export import mask_name, mask_people
 
 ENV_LOCK: Final = "DASHBOARD_DEMO_MODE"

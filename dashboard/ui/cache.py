@@ -15,12 +15,11 @@ import folium
 import polars as pl
 import streamlit as st
 
-from dashboard import closed_loop, overview, volunteers
+from dashboard import closed_loop, maps, overview, volunteers
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
 from dashboard.i18n import Lang
-from dashboard.maps import builders as maps
 from dashboard.metrics import METRICS, compute
 from dashboard.outputs import demo_mode
 
