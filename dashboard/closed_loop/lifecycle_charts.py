@@ -17,7 +17,7 @@ from dashboard.closed_loop.lifecycle import (
     finish_hours_summary,
 )
 from dashboard.core.formatting import format_count, format_percent
-from dashboard.figures.charts import FONT, _layout
+from dashboard.figures.charts import FONT, base_layout
 from dashboard.i18n import Lang, label, t
 
 STAGE_COLOR: Final = "#1f4e9c"
@@ -152,7 +152,7 @@ def funnel_chart(funnel_frame: pl.DataFrame, lang: Lang) -> go.Figure:
     top = max([c for c in counts if c is not None], default=0)
     fig.update_xaxes(title_text=t("lifecycle.funnel_axis", lang), range=[0, top * 1.9 or 1], gridcolor="#eee")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, 40 * len(stages) + 90)
+    return base_layout(fig, 40 * len(stages) + 90)
 
 
 # --- levels ----------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def level_mix_chart(level_mix_frame: pl.DataFrame, lang: Lang) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text=t("lifecycle.level_axis", lang), tickformat=".0%", range=[0, 1])
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, max(260, 28 * len(names) + 110))
+    return base_layout(fig, max(260, 28 * len(names) + 110))
 
 
 # --- time to finish --------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def finish_time_chart(hours_frame: pl.DataFrame, lang: Lang) -> go.Figure:
         gridcolor="#eee",
     )
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=names)
-    return _layout(fig, 420)
+    return base_layout(fig, 420)
 
 
 # --- ageing ----------------------------------------------------------------------------------------
@@ -351,4 +351,4 @@ def ageing_chart(summary: pl.DataFrame, lang: Lang) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text=t("lifecycle.open_axis", lang), range=[0, top * 1.25 or 1], gridcolor="#eee")
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, max(260, 28 * len(names) + 110))
+    return base_layout(fig, max(260, 28 * len(names) + 110))

@@ -73,7 +73,8 @@ def mark_demo(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
-def _layout(fig: go.Figure, height: int) -> go.Figure:
+def base_layout(fig: go.Figure, height: int) -> go.Figure:
+    """The look every chart shares: its height, small margins, the CJK font, a white plot, the legend below."""
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -121,7 +122,7 @@ def rate_trend_chart(trend: pl.DataFrame, settings: Settings, lang: Lang) -> go.
     floor = min([*values, settings.amber_floor]) - 0.05
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, floor), 1.01], gridcolor="#eee")
     fig.update_xaxes(type="category")
-    return _layout(fig, 360)
+    return base_layout(fig, 360)
 
 
 def league_bar_chart(league: pl.DataFrame, settings: Settings, lang: Lang) -> go.Figure:
@@ -156,7 +157,7 @@ def league_bar_chart(league: pl.DataFrame, settings: Settings, lang: Lang) -> go
     _target_line(fig, settings, lang, horizontal=False)
     low = min([*values, settings.amber_floor]) - 0.05 if values else 0.0
     fig.update_xaxes(tickformat=".0%", range=[max(0.0, low), 1.08], gridcolor="#eee")
-    return _layout(fig, max(300, 28 * len(names) + 80))
+    return base_layout(fig, max(300, 28 * len(names) + 80))
 
 
 def level_share_chart(shares: Mapping[str, float | None], lang: Lang) -> go.Figure:
@@ -181,7 +182,7 @@ def level_share_chart(shares: Mapping[str, float | None], lang: Lang) -> go.Figu
     fig.update_layout(barmode="stack", showlegend=True)
     fig.update_xaxes(tickformat=".0%", range=[0, 1], visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, 140)
+    return base_layout(fig, 140)
 
 
 def small_multiples_chart(
@@ -250,7 +251,7 @@ def small_multiples_chart(
     fig.update_yaxes(tickformat=".0%", range=[floor, 1.01], gridcolor="#eee", nticks=3)
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font={"size": 14})
-    return _layout(fig, 150 * rows + 60)
+    return base_layout(fig, 150 * rows + 60)
 
 
 def shortfall_chart(frame: pl.DataFrame, key: str, lang: Lang, top: int = 10) -> go.Figure:
@@ -286,4 +287,4 @@ def shortfall_chart(frame: pl.DataFrame, key: str, lang: Lang, top: int = 10) ->
         zerolinecolor="#555",
         range=[low - (margin if low < 0 else 0), high + margin],
     )
-    return _layout(fig, max(260, 30 * len(names) + 80))
+    return base_layout(fig, max(260, 30 * len(names) + 80))

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.core.formatting import format_count, format_percent
-from dashboard.figures.charts import FONT, _layout
+from dashboard.figures.charts import FONT, base_layout
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import METRICS
 from dashboard.trends import GROUP, HotTopic
@@ -180,7 +180,7 @@ def trend_chart(
     else:
         fig.update_yaxes(title=t("trends.count_axis", lang), rangemode="tozero")
     fig.update_yaxes(gridcolor="#eee")
-    return _layout(fig, 400)
+    return base_layout(fig, 400)
 
 
 def _add_anomalies(fig: go.Figure, flagged: pl.DataFrame, x_hover: str, by: str | None, lang: Lang) -> None:
@@ -243,7 +243,7 @@ def yoy_chart(yoy_frame: pl.DataFrame, lang: Lang, by: str | None = None) -> go.
             )
         )
     fig.update_yaxes(title=t("trends.count_axis", lang), gridcolor="#eee")
-    _layout(fig, 400)
+    base_layout(fig, 400)
     # The legend above the bars: long category names below are slanted.
     fig.update_layout(barmode="group", legend={"y": 1.02, "yanchor": "bottom"})
     return fig
@@ -277,7 +277,7 @@ def weekday_hour_chart(frame: pl.DataFrame, lang: Lang) -> go.Figure:
     fig.update_xaxes(title=t("trends.hour_axis", lang), dtick=2)
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(plot_bgcolor="white")
-    return _layout(fig, 330)
+    return base_layout(fig, 330)
 
 
 def seasonality_chart(frame: pl.DataFrame, lang: Lang, by: str | None = None) -> go.Figure:
@@ -318,7 +318,7 @@ def seasonality_chart(frame: pl.DataFrame, lang: Lang, by: str | None = None) ->
         ticktext=[month_label(m, lang) for m in months],
     )
     fig.update_yaxes(title=t("trends.mean_axis", lang), rangemode="tozero", gridcolor="#eee")
-    return _layout(fig, 360)
+    return base_layout(fig, 360)
 
 
 def top_categories_chart(frame: pl.DataFrame, lang: Lang, hot: HotTopic | None = None) -> go.Figure:
@@ -347,7 +347,7 @@ def top_categories_chart(frame: pl.DataFrame, lang: Lang, hot: HotTopic | None =
     )
     high = max(counts, default=0)
     fig.update_xaxes(title=t("trends.count_axis", lang), range=[0, high * 1.3 or 1], gridcolor="#eee")
-    return _layout(fig, max(260, 30 * len(categories) + 80))
+    return base_layout(fig, max(260, 30 * len(categories) + 80))
 
 
 def hot_topic_title(hot: HotTopic, lang: Lang) -> str:

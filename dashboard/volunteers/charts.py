@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.core.formatting import format_count
-from dashboard.figures.charts import _layout
+from dashboard.figures.charts import base_layout as _layout
 from dashboard.i18n import Lang, label, t
 
 
