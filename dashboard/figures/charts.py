@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from dashboard.core.formatting import format_percent
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, label, t
-from dashboard.metrics import METRICS, grade
+from dashboard.metrics import METRICS, Metric, grade
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 SERIES_COLORS = {
@@ -209,49 +209,51 @@ def small_multiples_chart(
     values = [v for v in series.get_column(spec.key).to_list() if v is not None]
     floor = max(0.0, min([*values, settings.amber_floor]) - 0.03)
     traces, rows_at, cols_at, shapes = [], [], [], []
-    line = {"color": settings.colors["red"], "dash": "dash", "width": 1}
     for index, unit in enumerate(units.get_column(code).to_list()):
         data = series.filter(pl.col(code) == unit).sort("period")
-        rates = data.get_column(spec.key).to_list()
-        traces.append(
-            go.Scatter(
-                x=data.get_column("period").to_list(),
-                y=rates,
-                mode="lines+markers",
-                line={"color": "#8a8a8a", "width": 1.5},
-                marker={"color": [settings.colors[grade(v, spec, settings)] for v in rates], "size": 6},
-                showlegend=False,
-                customdata=list(
-                    zip(data.get_column(spec.num_column), data.get_column(spec.den_column), strict=True)
-                ),
-                hovertemplate="%{x}<br>"
-                + spec.label(lang)
-                + ": %{y:.1%}<br>%{customdata[0]} / %{customdata[1]}"
-                "<extra>" + titles[index] + "</extra>",
-            )
-        )
+        traces.append(_unit_rate_trace(data, spec, settings, lang, titles[index]))
         rows_at.append(index // columns + 1)
         cols_at.append(index % columns + 1)
-        # The target line, one shape per small chart (add_hline per subplot is slow).
-        axis = "" if index == 0 else str(index + 1)
-        shapes.append(
-            {
-                "type": "line",
-                "xref": f"x{axis} domain",
-                "yref": f"y{axis}",
-                "x0": 0,
-                "x1": 1,
-                "y0": settings.target,
-                "y1": settings.target,
-                "line": line,
-            }
-        )
+        shapes.append(_target_shape(index, settings))
     fig.add_traces(traces, rows=rows_at, cols=cols_at)
     fig.update_layout(shapes=shapes)
     fig.update_yaxes(tickformat=".0%", range=[floor, 1.01], gridcolor="#eee", nticks=3)
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font={"size": 14})
     return base_layout(fig, 150 * rows + 60)
+
+
+def _unit_rate_trace(
+    data: pl.DataFrame, spec: Metric, settings: Settings, lang: Lang, title: str
+) -> go.Scatter:
+    """One unit's monthly rate, its points coloured by grade; hover shows numerator / denominator."""
+    rates = data.get_column(spec.key).to_list()
+    return go.Scatter(
+        x=data.get_column("period").to_list(),
+        y=rates,
+        mode="lines+markers",
+        line={"color": "#8a8a8a", "width": 1.5},
+        marker={"color": [settings.colors[grade(v, spec, settings)] for v in rates], "size": 6},
+        showlegend=False,
+        customdata=list(zip(data.get_column(spec.num_column), data.get_column(spec.den_column), strict=True)),
+        hovertemplate="%{x}<br>" + spec.label(lang) + ": %{y:.1%}<br>%{customdata[0]} / %{customdata[1]}"
+        "<extra>" + title + "</extra>",
+    )
+
+
+def _target_shape(index: int, settings: Settings) -> dict[str, Any]:
+    """The target line of the ``index``-th small chart, as a shape (add_hline per subplot is slow)."""
+    axis = "" if index == 0 else str(index + 1)
+    return {
+        "type": "line",
+        "xref": f"x{axis} domain",
+        "yref": f"y{axis}",
+        "x0": 0,
+        "x1": 1,
+        "y0": settings.target,
+        "y1": settings.target,
+        "line": {"color": settings.colors["red"], "dash": "dash", "width": 1},
+    }
 
 
 def shortfall_chart(frame: pl.DataFrame, key: str, lang: Lang, top: int = 10) -> go.Figure:
