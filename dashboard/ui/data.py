@@ -27,7 +27,7 @@ IGNORE = ""
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "parquet", "geojson", "json", "zip"]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cached.cached(max_entries=8)
 def _prepare(
     root: str,
     stamp: object,
