@@ -38,7 +38,7 @@ R = TypeVar("R")
 WATCHED = ("geo", "data", "dashboard.toml")
 # Files under the watched folders that are not data: saving an import mapping reloads nothing.
 NOT_DATA = ("data/mappings",)
-VERSION_KEY: Final = "data_version"
+VERSION_KEY: Final = "files_fingerprint"
 """Key in :attr:`Dataset.meta`: the :func:`fingerprint` of the files the dataset was loaded from."""
 
 
@@ -143,8 +143,9 @@ def cached(
 def dataset(root: Path) -> Dataset:
     """The validated dataset (raises ``DataError``; errors are not cached).
 
-    The data root is fingerprinted here, once per script run: a changed file loads anew, and
-    the dataset carries the fingerprint (:data:`VERSION_KEY`) that every cache below keys on.
+    The data root is fingerprinted here (the frame calls this once per script run): a changed
+    file loads anew, and the dataset carries the fingerprint (:data:`VERSION_KEY`) that every
+    cache below keys on, so nothing else walks the data root's files.
     """
     return _load(root, fingerprint(root))
 
