@@ -13,16 +13,18 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from dashboard.core.loading import load_dataset
-from dashboard.i18n import t
-from dashboard.outputs.export import (
-    case_list,
-    export_filename,
+from dashboard.core.privacy import (
     mask_address,
     mask_address_expr,
     mask_name,
     mask_name_expr,
     mask_phone,
     mask_phone_expr,
+)
+from dashboard.i18n import t
+from dashboard.outputs.export import (
+    case_list,
+    export_filename,
     neutralise,
     neutralise_frame,
     sheet_name,

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
-from dashboard.heat.hotspots import (
+from dashboard.heat import (
     EMERGING_SCHEMA,
     PLACE_SCHEMA,
     TOP_GRIDS_SCHEMA,

@@ -11,13 +11,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard import overview
+from dashboard import maps, overview
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.core.selection import Selection
 from dashboard.core.settings import Settings, default_settings
 from dashboard.figures import charts
-from dashboard.maps import builders as maps
+from dashboard.heat.map import heat_map
 from dashboard.maps.assets import linked_urls, render_html
 from dashboard.metrics import METRICS, compute
 from tests.builders import G1, G2, G3, G4, TINY_GRIDS, write_grids
@@ -175,6 +175,7 @@ def test_coverage_map_bivariate_classes_and_circles(dataset: Dataset) -> None:
     import geopandas as gpd
 
     from dashboard import volunteers
+    from dashboard.volunteers.map import coverage_map
 
     points = pl.DataFrame(
         {
@@ -195,7 +196,7 @@ def test_coverage_map_bivariate_classes_and_circles(dataset: Dataset) -> None:
         "high_demand_low_supply": ("#d73027", "many issues"),
         "low_demand_high_supply": ("#1a9850", "few issues"),
     }
-    m = maps.coverage_map(
+    m = coverage_map(
         dataset.grids,
         values,
         "quadrant",
@@ -225,8 +226,8 @@ def test_heat_points_shift_to_gcj02_on_amap_tiles(dataset: Dataset) -> None:
         tiles=replace(dataset.settings.tiles, url="http://tiles.intranet/{z}/{x}/{y}.png", crs="gcj02"),
     )
     args = (dataset.grids, dataset.communities, dataset.streets)
-    plain = render_html(maps.heat_map([[30.005, 120.005, 1.0]], *args, dataset.settings, "zh"))
-    shifted = render_html(maps.heat_map([[30.005, 120.005, 1.0]], *args, amap, "zh"))
+    plain = render_html(heat_map([[30.005, 120.005, 1.0]], *args, dataset.settings, "zh"))
+    shifted = render_html(heat_map([[30.005, 120.005, 1.0]], *args, amap, "zh"))
     assert "[[30.005, 120.005, 1.0]]" in plain
     match = re.search(r"L\.heatLayer\(\s*\[\[([\d.]+), ([\d.]+), 1\.0\]\]", shifted)
     assert match is not None

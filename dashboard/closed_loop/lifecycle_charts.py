@@ -17,7 +17,7 @@ from dashboard.closed_loop.lifecycle import (
     finish_hours_summary,
 )
 from dashboard.core.formatting import format_count, format_percent
-from dashboard.figures.charts import FONT, _layout
+from dashboard.figures.charts import FONT, base_layout
 from dashboard.i18n import Lang, label, t
 
 STAGE_COLOR: Final = "#1f4e9c"
@@ -152,7 +152,7 @@ def funnel_chart(funnel_frame: pl.DataFrame, lang: Lang) -> go.Figure:
     top = max([c for c in counts if c is not None], default=0)
     fig.update_xaxes(title_text=t("lifecycle.funnel_axis", lang), range=[0, top * 1.9 or 1], gridcolor="#eee")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, 40 * len(stages) + 90)
+    return base_layout(fig, 40 * len(stages) + 90)
 
 
 # --- levels ----------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def level_mix_chart(level_mix_frame: pl.DataFrame, lang: Lang) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text=t("lifecycle.level_axis", lang), tickformat=".0%", range=[0, 1])
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, max(260, 28 * len(names) + 110))
+    return base_layout(fig, max(260, 28 * len(names) + 110))
 
 
 # --- time to finish --------------------------------------------------------------------------------
@@ -238,6 +238,21 @@ def finish_time_chart(hours_frame: pl.DataFrame, lang: Lang) -> go.Figure:
                 showlegend=False,
             )
         )
+    fig.add_trace(_median_markers(summary, names, lang))
+    # Ticks people count in: an hour, half a day, a day, three days, a week, a month.
+    fig.update_yaxes(
+        type="log",
+        title_text=t("lifecycle.hours_axis", lang),
+        tickvals=HOUR_TICKS,
+        ticktext=[f"{v:g}" for v in HOUR_TICKS],
+        gridcolor="#eee",
+    )
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=names)
+    return base_layout(fig, 420)
+
+
+def _median_markers(summary: pl.DataFrame, names: list[str], lang: Lang) -> go.Scatter:
+    """A diamond on each category's box at its median; the hover gives median, 90th percentile and count."""
     hovers = [
         t(
             "lifecycle.finish_hover",
@@ -255,32 +270,20 @@ def finish_time_chart(hours_frame: pl.DataFrame, lang: Lang) -> go.Figure:
             strict=True,
         )
     ]
-    fig.add_trace(
-        go.Scatter(
-            x=names,
-            y=summary.get_column("median_hours").to_list(),
-            mode="markers",
-            name=t("lifecycle.median", lang),
-            marker={
-                "symbol": "diamond",
-                "size": 9,
-                "color": "#e9a23b",
-                "line": {"width": 1, "color": "#333"},
-            },
-            hovertext=hovers,
-            hovertemplate="%{hovertext}<extra></extra>",
-        )
+    return go.Scatter(
+        x=names,
+        y=summary.get_column("median_hours").to_list(),
+        mode="markers",
+        name=t("lifecycle.median", lang),
+        marker={
+            "symbol": "diamond",
+            "size": 9,
+            "color": "#e9a23b",
+            "line": {"width": 1, "color": "#333"},
+        },
+        hovertext=hovers,
+        hovertemplate="%{hovertext}<extra></extra>",
     )
-    # Ticks people count in: an hour, half a day, a day, three days, a week, a month.
-    fig.update_yaxes(
-        type="log",
-        title_text=t("lifecycle.hours_axis", lang),
-        tickvals=HOUR_TICKS,
-        ticktext=[f"{v:g}" for v in HOUR_TICKS],
-        gridcolor="#eee",
-    )
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=names)
-    return _layout(fig, 420)
 
 
 # --- ageing ----------------------------------------------------------------------------------------
@@ -304,30 +307,43 @@ def ageing_chart(summary: pl.DataFrame, lang: Lang) -> go.Figure:
     fig = go.Figure()
     for bucket in AGE_BUCKETS:
         rows = _in_order(summary.filter(pl.col("age_bucket") == bucket), code, units)
-        counts = rows.get_column("count").to_list()
-        bucket_name = bucket_label(bucket, lang)
-        hovers = [
-            t(
-                "lifecycle.bucket_hover",
-                lang,
-                unit=unit,
-                bucket=bucket_name,
-                count=format_count(count, lang),
-                overdue=format_count(overdue, lang),
-            )
-            for unit, count, overdue in zip(names, counts, rows.get_column("overdue"), strict=True)
-        ]
-        fig.add_trace(
-            go.Bar(
-                x=counts,
-                y=names,
-                orientation="h",
-                name=bucket_name,
-                marker={"color": BUCKET_COLORS[bucket]},
-                hovertext=hovers,
-                hovertemplate="%{hovertext}<extra></extra>",
-            )
+        fig.add_trace(_bucket_bar(rows, names, bucket, lang))
+    fig.add_trace(_overdue_notes(totals, names, lang))
+    top = max(totals.get_column("open").to_list(), default=0)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text=t("lifecycle.open_axis", lang), range=[0, top * 1.25 or 1], gridcolor="#eee")
+    fig.update_yaxes(autorange="reversed", type="category")
+    return base_layout(fig, max(260, 28 * len(names) + 110))
+
+
+def _bucket_bar(rows: pl.DataFrame, names: list[str], bucket: str, lang: Lang) -> go.Bar:
+    """One age bucket's open issues per unit (``rows`` in the order of ``names``)."""
+    counts = rows.get_column("count").to_list()
+    bucket_name = bucket_label(bucket, lang)
+    hovers = [
+        t(
+            "lifecycle.bucket_hover",
+            lang,
+            unit=unit,
+            bucket=bucket_name,
+            count=format_count(count, lang),
+            overdue=format_count(overdue, lang),
         )
+        for unit, count, overdue in zip(names, counts, rows.get_column("overdue"), strict=True)
+    ]
+    return go.Bar(
+        x=counts,
+        y=names,
+        orientation="h",
+        name=bucket_name,
+        marker={"color": BUCKET_COLORS[bucket]},
+        hovertext=hovers,
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+
+
+def _overdue_notes(totals: pl.DataFrame, names: list[str], lang: Lang) -> go.Scatter:
+    """A red note at the end of each unit's bar with how many of its open issues are overdue."""
     flagged = [
         (unit, total, overdue)
         for unit, total, overdue in zip(
@@ -335,20 +351,13 @@ def ageing_chart(summary: pl.DataFrame, lang: Lang) -> go.Figure:
         )
         if overdue
     ]
-    fig.add_trace(
-        go.Scatter(
-            x=[total for _, total, _ in flagged],
-            y=[unit for unit, _, _ in flagged],
-            mode="text",
-            name=t("lifecycle.overdue", lang),
-            text=[t("lifecycle.overdue_text", lang, count=format_count(o, lang)) for _, _, o in flagged],
-            textposition="middle right",
-            textfont={"color": OVERDUE_COLOR, "family": FONT},
-            hoverinfo="skip",
-        )
+    return go.Scatter(
+        x=[total for _, total, _ in flagged],
+        y=[unit for unit, _, _ in flagged],
+        mode="text",
+        name=t("lifecycle.overdue", lang),
+        text=[t("lifecycle.overdue_text", lang, count=format_count(o, lang)) for _, _, o in flagged],
+        textposition="middle right",
+        textfont={"color": OVERDUE_COLOR, "family": FONT},
+        hoverinfo="skip",
     )
-    top = max(totals.get_column("open").to_list(), default=0)
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text=t("lifecycle.open_axis", lang), range=[0, top * 1.25 or 1], gridcolor="#eee")
-    fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, max(260, 28 * len(names) + 110))

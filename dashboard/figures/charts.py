@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from dashboard.core.formatting import format_percent
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, label, t
-from dashboard.metrics import METRICS, grade
+from dashboard.metrics import METRICS, Metric, grade
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 SERIES_COLORS = {
@@ -73,7 +73,8 @@ def mark_demo(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
-def _layout(fig: go.Figure, height: int) -> go.Figure:
+def base_layout(fig: go.Figure, height: int) -> go.Figure:
+    """The look every chart shares: its height, small margins, the CJK font, a white plot, the legend below."""
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -121,7 +122,7 @@ def rate_trend_chart(trend: pl.DataFrame, settings: Settings, lang: Lang) -> go.
     floor = min([*values, settings.amber_floor]) - 0.05
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, floor), 1.01], gridcolor="#eee")
     fig.update_xaxes(type="category")
-    return _layout(fig, 360)
+    return base_layout(fig, 360)
 
 
 def league_bar_chart(league: pl.DataFrame, settings: Settings, lang: Lang) -> go.Figure:
@@ -156,7 +157,7 @@ def league_bar_chart(league: pl.DataFrame, settings: Settings, lang: Lang) -> go
     _target_line(fig, settings, lang, horizontal=False)
     low = min([*values, settings.amber_floor]) - 0.05 if values else 0.0
     fig.update_xaxes(tickformat=".0%", range=[max(0.0, low), 1.08], gridcolor="#eee")
-    return _layout(fig, max(300, 28 * len(names) + 80))
+    return base_layout(fig, max(300, 28 * len(names) + 80))
 
 
 def level_share_chart(shares: Mapping[str, float | None], lang: Lang) -> go.Figure:
@@ -181,7 +182,7 @@ def level_share_chart(shares: Mapping[str, float | None], lang: Lang) -> go.Figu
     fig.update_layout(barmode="stack", showlegend=True)
     fig.update_xaxes(tickformat=".0%", range=[0, 1], visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, 140)
+    return base_layout(fig, 140)
 
 
 def small_multiples_chart(
@@ -208,49 +209,51 @@ def small_multiples_chart(
     values = [v for v in series.get_column(spec.key).to_list() if v is not None]
     floor = max(0.0, min([*values, settings.amber_floor]) - 0.03)
     traces, rows_at, cols_at, shapes = [], [], [], []
-    line = {"color": settings.colors["red"], "dash": "dash", "width": 1}
     for index, unit in enumerate(units.get_column(code).to_list()):
         data = series.filter(pl.col(code) == unit).sort("period")
-        rates = data.get_column(spec.key).to_list()
-        traces.append(
-            go.Scatter(
-                x=data.get_column("period").to_list(),
-                y=rates,
-                mode="lines+markers",
-                line={"color": "#8a8a8a", "width": 1.5},
-                marker={"color": [settings.colors[grade(v, spec, settings)] for v in rates], "size": 6},
-                showlegend=False,
-                customdata=list(
-                    zip(data.get_column(spec.num_column), data.get_column(spec.den_column), strict=True)
-                ),
-                hovertemplate="%{x}<br>"
-                + spec.label(lang)
-                + ": %{y:.1%}<br>%{customdata[0]} / %{customdata[1]}"
-                "<extra>" + titles[index] + "</extra>",
-            )
-        )
+        traces.append(_unit_rate_trace(data, spec, settings, lang, titles[index]))
         rows_at.append(index // columns + 1)
         cols_at.append(index % columns + 1)
-        # The target line, one shape per small chart (add_hline per subplot is slow).
-        axis = "" if index == 0 else str(index + 1)
-        shapes.append(
-            {
-                "type": "line",
-                "xref": f"x{axis} domain",
-                "yref": f"y{axis}",
-                "x0": 0,
-                "x1": 1,
-                "y0": settings.target,
-                "y1": settings.target,
-                "line": line,
-            }
-        )
+        shapes.append(_target_shape(index, settings))
     fig.add_traces(traces, rows=rows_at, cols=cols_at)
     fig.update_layout(shapes=shapes)
     fig.update_yaxes(tickformat=".0%", range=[floor, 1.01], gridcolor="#eee", nticks=3)
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font={"size": 14})
-    return _layout(fig, 150 * rows + 60)
+    return base_layout(fig, 150 * rows + 60)
+
+
+def _unit_rate_trace(
+    data: pl.DataFrame, spec: Metric, settings: Settings, lang: Lang, title: str
+) -> go.Scatter:
+    """One unit's monthly rate, its points coloured by grade; hover shows numerator / denominator."""
+    rates = data.get_column(spec.key).to_list()
+    return go.Scatter(
+        x=data.get_column("period").to_list(),
+        y=rates,
+        mode="lines+markers",
+        line={"color": "#8a8a8a", "width": 1.5},
+        marker={"color": [settings.colors[grade(v, spec, settings)] for v in rates], "size": 6},
+        showlegend=False,
+        customdata=list(zip(data.get_column(spec.num_column), data.get_column(spec.den_column), strict=True)),
+        hovertemplate="%{x}<br>" + spec.label(lang) + ": %{y:.1%}<br>%{customdata[0]} / %{customdata[1]}"
+        "<extra>" + title + "</extra>",
+    )
+
+
+def _target_shape(index: int, settings: Settings) -> dict[str, Any]:
+    """The target line of the ``index``-th small chart, as a shape (add_hline per subplot is slow)."""
+    axis = "" if index == 0 else str(index + 1)
+    return {
+        "type": "line",
+        "xref": f"x{axis} domain",
+        "yref": f"y{axis}",
+        "x0": 0,
+        "x1": 1,
+        "y0": settings.target,
+        "y1": settings.target,
+        "line": {"color": settings.colors["red"], "dash": "dash", "width": 1},
+    }
 
 
 def shortfall_chart(frame: pl.DataFrame, key: str, lang: Lang, top: int = 10) -> go.Figure:
@@ -286,4 +289,4 @@ def shortfall_chart(frame: pl.DataFrame, key: str, lang: Lang, top: int = 10) ->
         zerolinecolor="#555",
         range=[low - (margin if low < 0 else 0), high + margin],
     )
-    return _layout(fig, max(260, 30 * len(names) + 80))
+    return base_layout(fig, max(260, 30 * len(names) + 80))

@@ -6,11 +6,11 @@ import polars as pl
 
 from dashboard.core.formatting import format_count
 from dashboard.core.loading import ROW
+from dashboard.core.privacy import mask_people
 from dashboard.core.problems import MAX_ROWS_LISTED, Problem
 from dashboard.i18n import Lang, t
 from dashboard.ingest.findings import Prepared
 from dashboard.ingest.store import Version
-from dashboard.outputs.export import mask_people
 
 
 def summary(prepared: Prepared, lang: Lang) -> str:

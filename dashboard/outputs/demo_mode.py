@@ -27,8 +27,8 @@ import geopandas as gpd
 import polars as pl
 
 from dashboard.core.loading import Dataset
-from dashboard.heat.hotspots import normalise_address
-from dashboard.outputs.export import mask_name, mask_people
+from dashboard.core.privacy import mask_name, mask_people
+from dashboard.heat import normalise_address
 
 ENV_LOCK: Final = "DASHBOARD_DEMO_MODE"
 """Set to ``1`` to force demo mode on for every session (it cannot be switched off)."""
@@ -165,7 +165,7 @@ def masked(dataset: Dataset) -> Dataset:
     """A new dataset with names and phones masked and addresses cut to the community.
 
     Resident (``reporter_name``/``reporter_phone``), volunteer (``name``/``phone``) and grid
-    worker names; see :mod:`dashboard.export` for the masks.
+    worker names; see :mod:`dashboard.core.privacy` for the masks.
     """
     issues = mask_people(dataset.issues)
     changes: list[pl.Expr] = []

@@ -17,7 +17,7 @@ import polars as pl
 
 from dashboard.core.periods import Period, default_month, month
 from dashboard.core.settings import Settings
-from dashboard.metrics import METRICS, compute_groups, in_period, keys_for
+from dashboard.metrics import METRICS, Metric, compute_groups, in_period, keys_for
 
 Freq = Literal["day", "week", "month"]
 FREQS: Final[tuple[Freq, ...]] = ("day", "week", "month")
@@ -142,6 +142,33 @@ def series(
         ``partial`` marks buckets cut by ``start``, ``end`` or ``as_of`` (a month still running);
         buckets that start after ``as_of`` are left out.
     """
+    window = _checked_window(issues, start, end, freq, by, metric, ma_window)
+    spec = METRICS[metric]
+    interval = INTERVALS[freq]
+    whole = Period(start, end)
+    selected = in_period(issues, whole).with_columns(
+        pl.col("reported_at").dt.truncate(interval).alias(BUCKET), _group_expr(by)
+    )
+    numbers = _bucket_numbers(compute_groups(selected, [BUCKET, GROUP], [whole], as_of, settings), spec)
+    # Buckets that start after the data's time are the future: left out.
+    frame = _every_bucket(numbers, _truncate(start, interval), min(end, as_of), interval, by, spec)
+    bucket_end = pl.col(BUCKET).dt.offset_by(interval)
+    partial = (pl.col(BUCKET) < start) | (bucket_end > end) | (bucket_end > as_of)
+    return frame.with_columns(
+        pl.lit(metric).alias("metric"), _moving_average(spec, window).alias("ma"), partial.alias("partial")
+    ).select(list(SERIES_SCHEMA))
+
+
+def _checked_window(
+    issues: pl.DataFrame,
+    start: datetime,
+    end: datetime,
+    freq: Freq,
+    by: str | None,
+    metric: str,
+    ma_window: int | None,
+) -> int:
+    """The moving average's window in buckets, once the arguments of :func:`series` are checked."""
     if freq not in FREQS:
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, got {freq!r}")
     if metric not in keys_for("series"):
@@ -152,39 +179,31 @@ def series(
     window = MA_WINDOWS[freq] if ma_window is None else ma_window
     if window < 1:
         raise ValueError(f"ma_window must be at least 1, got {window}")
-    spec = METRICS[metric]
-    interval = INTERVALS[freq]
-    whole = Period(start, end)
+    return window
 
-    selected = in_period(issues, whole).with_columns(
-        pl.col("reported_at").dt.truncate(interval).alias(BUCKET), _group_expr(by)
-    )
-    grouped = compute_groups(selected, [BUCKET, GROUP], [whole], as_of, settings)
+
+def _bucket_numbers(grouped: pl.DataFrame, spec: Metric) -> pl.DataFrame:
+    """``value``, ``numerator`` and ``denominator`` per bucket and group (medians carry neither count)."""
     if spec.kind == "median":
-        numbers = grouped.select(
-            BUCKET,
-            GROUP,
-            pl.col(spec.key).cast(pl.Float64).alias("value"),
-            pl.lit(None, dtype=pl.Int64).alias("numerator"),
-            pl.lit(None, dtype=pl.Int64).alias("denominator"),
-        )
+        numerator = denominator = pl.lit(None, dtype=pl.Int64)
     else:
+        numerator = pl.col(spec.num_column)
         denominator = pl.col(spec.den_column) if spec.is_rate else pl.lit(None, dtype=pl.Int64)
-        numbers = grouped.select(
-            BUCKET,
-            GROUP,
-            pl.col(spec.key).cast(pl.Float64).alias("value"),
-            pl.col(spec.num_column).cast(pl.Int64).alias("numerator"),
-            denominator.cast(pl.Int64).alias("denominator"),
-        )
+    return grouped.select(
+        BUCKET,
+        GROUP,
+        pl.col(spec.key).cast(pl.Float64).alias("value"),
+        numerator.cast(pl.Int64).alias("numerator"),
+        denominator.cast(pl.Int64).alias("denominator"),
+    )
 
-    last = min(end, as_of)  # buckets that start after the data's time are the future: left out
+
+def _every_bucket(
+    numbers: pl.DataFrame, first: datetime, last: datetime, interval: str, by: str | None, spec: Metric
+) -> pl.DataFrame:
+    """Every bucket from ``first`` until ``last`` for every group, empty ones counted 0, by group then bucket."""
     buckets = pl.DataFrame(
-        {
-            BUCKET: pl.datetime_range(
-                _truncate(start, interval), last, interval, closed="left", eager=True, time_unit="us"
-            )
-        }
+        {BUCKET: pl.datetime_range(first, last, interval, closed="left", eager=True, time_unit="us")}
     )
     groups = numbers.select(GROUP).unique()
     if groups.height == 0 and by is None:
@@ -194,19 +213,16 @@ def series(
         frame = frame.with_columns(pl.col("value", "numerator").fill_null(0))
     elif spec.is_rate:
         frame = frame.with_columns(pl.col("numerator", "denominator").fill_null(0))
-    frame = frame.sort(GROUP, BUCKET, nulls_last=True)
+    return frame.sort(GROUP, BUCKET, nulls_last=True)
 
+
+def _moving_average(spec: Metric, window: int) -> pl.Expr:
+    """The trailing average per group: a rate pooled over the window, else the mean of its values."""
     if spec.is_rate:
         num = pl.col("numerator").rolling_sum(window, min_samples=window).over(GROUP)
         den = pl.col("denominator").rolling_sum(window, min_samples=window).over(GROUP)
-        moving = pl.when(den > 0).then(num / den).otherwise(None)
-    else:
-        moving = pl.col("value").rolling_mean(window, min_samples=window).over(GROUP)
-    bucket_end = pl.col(BUCKET).dt.offset_by(interval)
-    partial = (pl.col(BUCKET) < start) | (bucket_end > end) | (bucket_end > as_of)
-    return frame.with_columns(
-        pl.lit(metric).alias("metric"), moving.alias("ma"), partial.alias("partial")
-    ).select(list(SERIES_SCHEMA))
+        return pl.when(den > 0).then(num / den).otherwise(None)
+    return pl.col("value").rolling_mean(window, min_samples=window).over(GROUP)
 
 
 def _truncate(moment: datetime, interval: str) -> datetime:

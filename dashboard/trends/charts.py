@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.core.formatting import format_count, format_percent
-from dashboard.figures.charts import FONT, _layout
+from dashboard.figures.charts import FONT, base_layout
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import METRICS
 from dashboard.trends import GROUP, HotTopic
@@ -112,63 +112,20 @@ def trend_chart(
     parts = series_frame.sort(GROUP, "bucket", nulls_last=True).partition_by(GROUP, maintain_order=True)
     buckets = sorted(series_frame.get_column("bucket").unique().to_list())
     x_hover = _x_format(buckets, lang)
-    if spec.kind == "rate":
-        value_format = "%{y:.1%}"
-    elif spec.kind == "median":
-        value_format = "%{y:.1f} " + t("common.hours", lang)
-    else:
-        value_format = "%{y:,.0f}"
+    value_format = _value_format(spec.kind, lang)
     single = len(parts) == 1
     traces: list[go.Scatter] = []
-    # numpy columns: plotly validates numeric arrays at once, lists point by point (slow on 700 days).
     for index, rows in enumerate(parts):
         value = rows.item(0, GROUP)
-        group = None if value is None else str(value)
-        name = metric_name if by is None else group_label(group, by, lang)
-        color = _color(index)
-        # One series: the noisy buckets pale and thin, the moving average dark, so the trend reads.
-        line_color, line_width = (SINGLE_LINE_COLOR, 1.2) if single else (color, 2.0)
-        x = rows.get_column("bucket").to_numpy()
-        partial = t("trends.partial", lang)
-        notes = np.where(rows.get_column("partial").to_numpy(), partial, "")
-        if spec.kind == "rate":
-            value_text = t(
-                "trends.hover_rate",
-                lang,
-                name=name,
-                value=value_format,
-                numerator="%{customdata[0]}",
-                denominator="%{customdata[1]}",
-            )
-        else:
-            value_text = t("trends.hover_value", lang, name=name, value=value_format)
-        traces.append(
-            go.Scatter(
-                x=x,
-                y=rows.get_column("value").cast(pl.Float64).to_numpy(),
-                mode="lines" if len(x) > 60 else "lines+markers",
-                name=name,
-                legendgroup=name,
-                line={"color": line_color, "width": line_width},
-                customdata=rows.select(pl.col("numerator", "denominator").cast(pl.Float64)).to_numpy(),
-                text=notes,
-                hovertemplate=x_hover + "%{text}<br>" + value_text + "<extra></extra>",
-            )
+        name = metric_name if by is None else group_label(None if value is None else str(value), by, lang)
+        hover = (
+            x_hover + "%{text}<br>" + _value_hover(spec.kind, name, value_format, lang) + "<extra></extra>"
         )
+        traces.append(_value_trace(rows, name, _color(index), single, hover, lang))
+        ma_name = t("trends.ma", lang, name=name)
+        ma_hover = x_hover + "<br>" + t("trends.hover_ma", lang, name=ma_name, value=value_format)
         traces.append(
-            go.Scatter(
-                x=x,
-                y=rows.get_column("ma").cast(pl.Float64).to_numpy(),
-                mode="lines",
-                name=t("trends.ma", lang, name=name),
-                legendgroup=name,
-                showlegend=single,
-                line={"color": color, "width": 2.5 if single else 1.5, "dash": "dash"},
-                hovertemplate=x_hover
-                + "<br>"
-                + t("trends.hover_ma", lang, name=t("trends.ma", lang, name=name), value=value_format)
-                + "<extra></extra>",
-            )
+            _average_trace(rows, name, ma_name, _color(index), single, ma_hover + "<extra></extra>")
         )
     fig = go.Figure(data=traces)
     if anomalies is not None and spec.kind == "count":
@@ -180,7 +137,68 @@ def trend_chart(
     else:
         fig.update_yaxes(title=t("trends.count_axis", lang), rangemode="tozero")
     fig.update_yaxes(gridcolor="#eee")
-    return _layout(fig, 400)
+    return base_layout(fig, 400)
+
+
+def _value_format(kind: str, lang: Lang) -> str:
+    """The hover format of a value: a percentage, hours, or a count."""
+    if kind == "rate":
+        return "%{y:.1%}"
+    if kind == "median":
+        return "%{y:.1f} " + t("common.hours", lang)
+    return "%{y:,.0f}"
+
+
+def _value_hover(kind: str, name: str, value_format: str, lang: Lang) -> str:
+    """The hover line of a value; a rate's adds its numerator / denominator (``customdata``)."""
+    if kind == "rate":
+        return t(
+            "trends.hover_rate",
+            lang,
+            name=name,
+            value=value_format,
+            numerator="%{customdata[0]}",
+            denominator="%{customdata[1]}",
+        )
+    return t("trends.hover_value", lang, name=name, value=value_format)
+
+
+def _value_trace(
+    rows: pl.DataFrame, name: str, color: str, single: bool, hover: str, lang: Lang
+) -> go.Scatter:
+    """A group's values per bucket; incomplete buckets say so on hover."""
+    # One series: the noisy buckets pale and thin, the moving average dark, so the trend reads.
+    line_color, line_width = (SINGLE_LINE_COLOR, 1.2) if single else (color, 2.0)
+    # numpy columns: plotly validates numeric arrays at once, lists point by point (slow on 700 days).
+    x = rows.get_column("bucket").to_numpy()
+    notes = np.where(rows.get_column("partial").to_numpy(), t("trends.partial", lang), "")
+    return go.Scatter(
+        x=x,
+        y=rows.get_column("value").cast(pl.Float64).to_numpy(),
+        mode="lines" if len(x) > 60 else "lines+markers",
+        name=name,
+        legendgroup=name,
+        line={"color": line_color, "width": line_width},
+        customdata=rows.select(pl.col("numerator", "denominator").cast(pl.Float64)).to_numpy(),
+        text=notes,
+        hovertemplate=hover,
+    )
+
+
+def _average_trace(
+    rows: pl.DataFrame, name: str, ma_name: str, color: str, single: bool, hover: str
+) -> go.Scatter:
+    """A group's moving average, dashed (in the legend only when it is the one series)."""
+    return go.Scatter(
+        x=rows.get_column("bucket").to_numpy(),
+        y=rows.get_column("ma").cast(pl.Float64).to_numpy(),
+        mode="lines",
+        name=ma_name,
+        legendgroup=name,
+        showlegend=single,
+        line={"color": color, "width": 2.5 if single else 1.5, "dash": "dash"},
+        hovertemplate=hover,
+    )
 
 
 def _add_anomalies(fig: go.Figure, flagged: pl.DataFrame, x_hover: str, by: str | None, lang: Lang) -> None:
@@ -243,7 +261,7 @@ def yoy_chart(yoy_frame: pl.DataFrame, lang: Lang, by: str | None = None) -> go.
             )
         )
     fig.update_yaxes(title=t("trends.count_axis", lang), gridcolor="#eee")
-    _layout(fig, 400)
+    base_layout(fig, 400)
     # The legend above the bars: long category names below are slanted.
     fig.update_layout(barmode="group", legend={"y": 1.02, "yanchor": "bottom"})
     return fig
@@ -277,7 +295,7 @@ def weekday_hour_chart(frame: pl.DataFrame, lang: Lang) -> go.Figure:
     fig.update_xaxes(title=t("trends.hour_axis", lang), dtick=2)
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(plot_bgcolor="white")
-    return _layout(fig, 330)
+    return base_layout(fig, 330)
 
 
 def seasonality_chart(frame: pl.DataFrame, lang: Lang, by: str | None = None) -> go.Figure:
@@ -318,7 +336,7 @@ def seasonality_chart(frame: pl.DataFrame, lang: Lang, by: str | None = None) ->
         ticktext=[month_label(m, lang) for m in months],
     )
     fig.update_yaxes(title=t("trends.mean_axis", lang), rangemode="tozero", gridcolor="#eee")
-    return _layout(fig, 360)
+    return base_layout(fig, 360)
 
 
 def top_categories_chart(frame: pl.DataFrame, lang: Lang, hot: HotTopic | None = None) -> go.Figure:
@@ -347,7 +365,7 @@ def top_categories_chart(frame: pl.DataFrame, lang: Lang, hot: HotTopic | None =
     )
     high = max(counts, default=0)
     fig.update_xaxes(title=t("trends.count_axis", lang), range=[0, high * 1.3 or 1], gridcolor="#eee")
-    return _layout(fig, max(260, 30 * len(categories) + 80))
+    return base_layout(fig, max(260, 30 * len(categories) + 80))
 
 
 def hot_topic_title(hot: HotTopic, lang: Lang) -> str:

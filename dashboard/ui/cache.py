@@ -1,32 +1,44 @@
 """Cached access to the dataset and to the numbers pages show.
 
 The dataset is loaded once per data root and file version; derived numbers are cached
-per selection, so switching pages or filters back and forth costs nothing.
+per selection, so switching pages or filters back and forth costs nothing. Every cache
+goes through :func:`cached`, which keys a computation on :func:`cache_key` of its arguments:
+a dataset by its source (root and demo-mode view) and its data version, which
+:func:`dataset` takes once per script run and stamps on the dataset it returns.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import inspect
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal, ParamSpec, TypeVar
 
 import folium
 import polars as pl
 import streamlit as st
 
-from dashboard import closed_loop, overview, volunteers
+from dashboard import closed_loop, maps, overview, volunteers
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
 from dashboard.i18n import Lang
-from dashboard.maps import builders as maps
 from dashboard.metrics import METRICS, compute
 from dashboard.outputs import demo_mode
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 WATCHED = ("geo", "data", "dashboard.toml")
 # Files under the watched folders that are not data: saving an import mapping reloads nothing.
 NOT_DATA = ("data/mappings",)
+VERSION_KEY: Final = "files_fingerprint"
+"""Key in :attr:`Dataset.meta`: the :func:`fingerprint` of the files the dataset was loaded from."""
 
 
 def version(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -42,30 +54,9 @@ def version(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(stamp)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _load(root: str, stamp: tuple[tuple[str, int, int], ...]) -> Dataset:
-    # ``stamp`` is part of the cache key (no leading underscore): a changed file loads anew.
-    del stamp
-    return load_dataset(Path(root))
-
-
-def dataset(root: Path) -> Dataset:
-    """The validated dataset (raises ``DataError``; errors are not cached)."""
-    return _load(str(root), version(root))
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _session_view(
-    _data: Dataset, key: tuple[object, ...], demo: bool, _aliases: demo_mode.Aliases
-) -> Dataset:
-    return demo_mode.session_view(_data, demo=demo, aliases=_aliases)
-
-
-def session_view(data: Dataset, demo: bool, aliases: demo_mode.Aliases) -> Dataset:
-    """The dataset this session shows (masked and renamed in demo mode; cached)."""
-    if not demo:
-        return data
-    return _session_view(data, (str(data.root), version(data.root), aliases.key()), demo, aliases)
+def fingerprint(root: Path) -> str:
+    """:func:`version` as a short digest: one walk over the data root's files."""
+    return hashlib.sha256(repr(version(root)).encode()).hexdigest()[:16]
 
 
 def source(data: Dataset) -> str:
@@ -73,38 +64,131 @@ def source(data: Dataset) -> str:
     return f"{data.root}{data.meta.get(demo_mode.VIEW_KEY, '')}"
 
 
-def _key(data: Dataset, selection: Selection) -> tuple[str, str, tuple[str, ...]]:
-    return (source(data), selection.period.key(), selection.community_codes)
+def data_version(data: Dataset) -> str:
+    """The fingerprint of the files ``data`` came from.
+
+    Stamped by :func:`dataset` when it loaded them (once per script run); a dataset loaded
+    another way (a test, the command line) is fingerprinted now.
+    """
+    stamp = data.meta.get(VERSION_KEY)
+    return stamp if isinstance(stamp, str) else fingerprint(data.root)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _totals(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
-    return overview.scope_totals(_data, _selection)
+def cache_key(*values: object) -> tuple[Hashable, ...]:
+    """The hashable form of a cached computation's arguments; the dataset itself is never hashed.
+
+    A dataset stands for its :func:`source` and :func:`data_version` (demo-mode views differ per
+    session, and a changed file must load anew); a selection for its period and communities
+    (the numbers do not depend on the language: what does takes the language as an argument of
+    its own); a period for its key; aliases for theirs; a path for its text; text, numbers,
+    ``None`` and tuples of them as they are. Anything else is refused (``TypeError``).
+    """
+    return tuple(_key_part(value) for value in values)
 
 
+def _key_part(value: object) -> Hashable:
+    if isinstance(value, Dataset):
+        return (source(value), data_version(value))
+    if isinstance(value, Selection):
+        return (value.period.key(), value.community_codes)
+    if isinstance(value, Period | demo_mode.Aliases):
+        return value.key()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return cache_key(*value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    msg = f"a {type(value).__name__} is no cache key: name its parameter with a leading _ to leave it out"
+    raise TypeError(msg)
+
+
+def cached(
+    kind: Literal["data", "resource"] = "data", max_entries: int = 32
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Cache a computation in streamlit's ``cache_data`` (copies) or ``cache_resource`` (shared objects).
+
+    The key is :func:`cache_key` of the arguments, those whose parameter name starts with
+    ``_`` left out (as in streamlit: e.g. uploaded bytes that a hash argument stands for).
+    """
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(func)
+
+        def compute(key: tuple[Hashable, ...], _args: tuple[Any, ...], _kwargs: dict[str, Any]) -> R:
+            del key  # the cache's key only
+            return func(*_args, **_kwargs)
+
+        # Streamlit tells caches apart by module, name and source: the source of ``func``, not of ``compute``.
+        code = hashlib.sha256(inspect.getsource(func).encode()).hexdigest()[:12]
+        compute.__module__ = func.__module__
+        compute.__qualname__ = f"{func.__qualname__}[{code}]"
+        store = (st.cache_data if kind == "data" else st.cache_resource)(
+            show_spinner=False, max_entries=max_entries
+        )(compute)
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            key = cache_key(*(v for name, v in bound.arguments.items() if not name.startswith("_")))
+            return store(key, args, kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def dataset(root: Path) -> Dataset:
+    """The validated dataset (raises ``DataError``; errors are not cached).
+
+    The data root is fingerprinted here (the frame calls this once per script run): a changed
+    file loads anew, and the dataset carries the fingerprint (:data:`VERSION_KEY`) that every
+    cache below keys on, so nothing else walks the data root's files.
+    """
+    return _load(root, fingerprint(root))
+
+
+@cached("resource", max_entries=4)
+def _load(root: Path, stamp: str) -> Dataset:
+    loaded = load_dataset(root)
+    return dataclasses.replace(loaded, meta={**loaded.meta, VERSION_KEY: stamp})
+
+
+def session_view(data: Dataset, demo: bool, aliases: demo_mode.Aliases) -> Dataset:
+    """The dataset this session shows (masked and renamed in demo mode; cached)."""
+    if not demo:
+        return data
+    return _session_view(data, aliases)
+
+
+@cached("resource", max_entries=8)
+def _session_view(data: Dataset, aliases: demo_mode.Aliases) -> Dataset:
+    return demo_mode.session_view(data, demo=True, aliases=aliases)
+
+
+@cached(max_entries=64)
 def totals(data: Dataset, selection: Selection) -> pl.DataFrame:
-    return _totals(data, (*_key(data, selection), version(data.root)), selection)
+    """Every metric for the whole selection: its period, the one before and the trailing months (cached)."""
+    return overview.scope_totals(data, selection)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _league(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
-    return overview.league_table(_data, _selection)
-
-
+@cached(max_entries=64)
 def league(data: Dataset, selection: Selection) -> pl.DataFrame:
-    return _league(data, (*_key(data, selection), version(data.root)), selection)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _grid_values(_data: Dataset, key: tuple[object, ...], _selection: Selection) -> pl.DataFrame:
-    # Every grid of the street, so the map keeps its context when communities are chosen.
-    return compute(_data.issues, _data.units, "grid", _selection.period, _data.as_of, _data.settings).filter(
-        ~pl.col("outside")
-    )
+    """The communities' league table of the selection (cached)."""
+    return overview.league_table(data, selection)
 
 
 def grid_values(data: Dataset, selection: Selection) -> pl.DataFrame:
-    return _grid_values(data, (source(data), selection.period.key(), version(data.root)), selection)
+    """Every grid of the street, so the map keeps its context when communities are chosen (cached per period)."""
+    return _grid_values(data, selection.period)
+
+
+@cached(max_entries=64)
+def _grid_values(data: Dataset, period: Period) -> pl.DataFrame:
+    return compute(data.issues, data.units, "grid", period, data.as_of, data.settings).filter(
+        ~pl.col("outside")
+    )
 
 
 def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFrame:
@@ -153,41 +237,33 @@ def grid_map(
 
 def area_km2(data: Dataset, selection: Selection) -> float:
     """The area on screen: the chosen communities, else the whole data (for the heat cell size)."""
-    key = (source(data), selection.community_codes, version(data.root))
-    return _area(data, key, selection.community_codes)
+    return _area(data, selection.community_codes)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _area(_data: Dataset, key: tuple[object, ...], codes: tuple[str, ...]) -> float:
-    frame = _data.communities
+@cached(max_entries=32)
+def _area(data: Dataset, codes: tuple[str, ...]) -> float:
+    frame = data.communities
     if codes:
         frame = frame[frame["community_code"].isin(list(codes))]
     return float(frame.to_crs(frame.estimate_utm_crs()).area.sum() / 1e6)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _loop_league(_data: Dataset, key: tuple[object, ...], _selection: Selection, by: str) -> pl.DataFrame:
-    return closed_loop.league(_data, _selection, by)  # type: ignore[arg-type]
-
-
+@cached(max_entries=32)
 def loop_league(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
     """The closed-loop league of the selected period (cached per selection)."""
-    return _loop_league(data, (*_key(data, selection), version(data.root)), selection, by)
+    return closed_loop.league(data, selection, by)  # type: ignore[arg-type]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _loop_series(_data: Dataset, key: tuple[object, ...], _selection: Selection, by: str) -> pl.DataFrame:
-    return closed_loop.monthly_series(_data, _selection, by, months=24)  # type: ignore[arg-type]
-
-
+@cached(max_entries=32)
 def loop_series(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
     """24 months of every metric per unit, ending with the selected period (cached)."""
-    return _loop_series(data, (*_key(data, selection), version(data.root)), selection, by)
+    return closed_loop.monthly_series(data, selection, by, months=24)  # type: ignore[arg-type]
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _coverage_layers(_data: Dataset, key: tuple[object, ...]) -> tuple[object, object, object]:
-    points = _data.service_points
+@cached("resource", max_entries=4)
+def coverage_layers(data: Dataset) -> tuple[Any, Any, Any]:
+    """Walking circles, uncovered areas and the suggested site (they depend on the data only: cached)."""
+    points = data.service_points
     if points is None:
         points = pl.DataFrame(
             schema={
@@ -200,24 +276,15 @@ def _coverage_layers(_data: Dataset, key: tuple[object, ...]) -> tuple[object, o
         )
     return (
         volunteers.circles(points),
-        volunteers.uncovered(_data.grids, points),
-        volunteers.suggest_site(_data.grids, points),
+        volunteers.uncovered(data.grids, points),
+        volunteers.suggest_site(data.grids, points),
     )
 
 
-def coverage_layers(data: Dataset) -> tuple[Any, Any, Any]:
-    """Walking circles, uncovered areas and the suggested site (they depend on the data only: cached)."""
-    return _coverage_layers(data, (source(data), version(data.root)))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _volunteer_metrics(_data: Dataset, key: tuple[object, ...], by: str, _period: Period) -> pl.DataFrame:
-    return volunteers.volunteer_metrics(_data, by, _period)  # type: ignore[arg-type]
-
-
+@cached(max_entries=32)
 def volunteer_metrics(data: Dataset, by: str, period: Period) -> pl.DataFrame:
     """Volunteer metrics per unit for a period (cached)."""
-    return _volunteer_metrics(data, (source(data), period.key(), version(data.root)), by, period)
+    return volunteers.volunteer_metrics(data, by, period)  # type: ignore[arg-type]
 
 
 _REPORTS: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
@@ -234,14 +301,7 @@ def report_bytes(data: Dataset, selection: Selection, fmt: str) -> bytes:
     """
     from dashboard.outputs.report import build_report, render  # matplotlib and python-pptx: load on first use
 
-    key = (
-        source(data),
-        version(data.root),
-        selection.period.key(),
-        selection.community_codes,
-        selection.lang,
-        fmt,
-    )
+    key = cache_key(data, selection, selection.lang, fmt)
     with _REPORTS_LOCK:
         if key in _REPORTS:
             _REPORTS.move_to_end(key)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import closed_loop
 from dashboard.closed_loop import lifecycle, lifecycle_charts
+from dashboard.closed_loop import tables as loop_tables
 from dashboard.core.formatting import format_percent
 from dashboard.figures import charts, tables
 from dashboard.i18n import t
@@ -49,7 +50,7 @@ def league(ctx: Context, by: str) -> pl.DataFrame:
     st.caption(t("loop.red_black_note", lang, n=settings.small_sample, left=lists.left_out))
 
     st.markdown(f"#### {t('loop.league', lang, period=period_label(selection.period, lang))}")
-    widgets.show_table(tables.league_table(table, by, keys_for("loop_league"), settings, lang), settings)
+    widgets.show_table(loop_tables.league_table(table, by, keys_for("loop_league"), settings, lang), settings)
 
     order = table.get_column(code).to_list()
     if len(order) > MAX_SMALL_MULTIPLES:
@@ -70,13 +71,15 @@ def league(ctx: Context, by: str) -> pl.DataFrame:
 def departments(ctx: Context) -> None:
     st.caption(t("loop.departments_note", ctx.lang))
     frame = closed_loop.departments(ctx.dataset, ctx.selection)
-    widgets.show_table(tables.department_table(frame, ctx.dataset.settings, ctx.lang), ctx.dataset.settings)
+    widgets.show_table(
+        loop_tables.department_table(frame, ctx.dataset.settings, ctx.lang), ctx.dataset.settings
+    )
 
 
 def workers(ctx: Context) -> None:
     st.caption(t("loop.workers_note", ctx.lang))
     frame = closed_loop.grid_workers(ctx.dataset, ctx.selection)
-    widgets.show_table(tables.worker_table(frame, ctx.dataset.settings, ctx.lang), ctx.dataset.settings)
+    widgets.show_table(loop_tables.worker_table(frame, ctx.dataset.settings, ctx.lang), ctx.dataset.settings)
 
 
 def score(ctx: Context, table: pl.DataFrame, by: str) -> None:
@@ -91,7 +94,7 @@ def score(ctx: Context, table: pl.DataFrame, by: str) -> None:
         for key, weight in settings.score_weights.items()
     )
     st.info(t("loop.score_formula", lang, parts=parts))
-    widgets.show_table(tables.score_table(table, by, settings, lang), settings)
+    widgets.show_table(loop_tables.score_table(table, by, settings, lang), settings)
 
 
 def shortfall(ctx: Context, table: pl.DataFrame, by: str) -> None:
@@ -121,7 +124,7 @@ def shortfall(ctx: Context, table: pl.DataFrame, by: str) -> None:
         with column:
             st.markdown(f"#### {t(f'loop.by_{key}', lang)}")
             widgets.chart(charts.shortfall_chart(frame, key, lang), ctx, f"shortfall_by_{key}")
-            widgets.show_table(tables.shortfall_table(frame, key, lang), dataset.settings, rows=10)
+            widgets.show_table(loop_tables.shortfall_table(frame, key, lang), dataset.settings, rows=10)
 
 
 def metric_help(ctx: Context) -> None:
@@ -169,9 +172,9 @@ def behind(ctx: Context) -> None:
     shown = closed_loop.filter_open(open_issues, buckets, overdue_only)
     st.caption(t("lifecycle_list.pick_issue", lang))
     chosen = widgets.show_table(
-        tables.open_issue_table(shown, lang), dataset.settings, select_key="open_issues", rows=12
+        loop_tables.open_issue_table(shown, lang), dataset.settings, select_key="open_issues", rows=12
     )
     if chosen:
         st.markdown(f"#### {t('lifecycle_list.timeline', lang, issue=chosen)}")
         events = lifecycle.timeline(selection.issues(dataset), chosen)
-        widgets.show_table(tables.timeline_table(events, lang), dataset.settings, rows=10)
+        widgets.show_table(loop_tables.timeline_table(events, lang), dataset.settings, rows=10)

@@ -22,13 +22,13 @@ from dashboard.ingest import KINDS, MODES, Mapping, Prepared
 from dashboard.ingest.mapping import CONTRACT, as_datum, known_values, save_mapping, saved_mapping
 from dashboard.ingest.report import details, localised_preview, problem_table, summary, version_table
 from dashboard.ingest.store import versions
-from dashboard.ui import cache as cached
+from dashboard.ui import cache
 
 IGNORE = ""
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "parquet", "geojson", "json", "zip"]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.cached(max_entries=8)
 def _prepare(
     root: str,
     stamp: object,
@@ -260,7 +260,7 @@ def _check(
     # Two passes: read with the mapping so far, then again with the user's edits of the table.
     prepared = _prepare(
         str(root),
-        cached.version(root),
+        cache.version(root),
         kind,
         upload.digest,
         upload.name,
@@ -278,7 +278,7 @@ def _check(
         mapping = _mapping_editor(prepared, mapping, kind, lang, editor_key)
     prepared = _prepare(
         str(root),
-        cached.version(root),
+        cache.version(root),
         kind,
         upload.digest,
         upload.name,

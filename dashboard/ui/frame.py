@@ -156,11 +156,20 @@ def period_label(period: Period, lang: Lang) -> str:
 
 
 def _filters(dataset: Dataset, lang: Lang, sidebar: Any) -> Selection:
+    """The period and communities chosen in the sidebar (first from the URL), kept in the URL."""
     query = selection_from_query(st.query_params.to_dict(), dataset)
-    months = available_months(dataset)
-    month_keys = [m.key() for m in months]
     sidebar.subheader(t("filters.header", lang))
+    period = _period_filter(dataset, query, lang, sidebar)
+    codes = _community_filter(dataset, query, lang, sidebar)
+    selection = Selection(period=period, community_codes=tuple(codes), lang=lang)
+    wanted = selection.to_query()
+    for key in ("period", "community"):
+        set_query(key, wanted.get(key))
+    return selection
 
+
+def _period_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: Any) -> Period:
+    """A month, or a range of days, as the user chose."""
     _init_from_url("period_mode", "month" if query.period.is_month else "range")
     mode = sidebar.radio(
         t("filters.mode", lang),
@@ -169,55 +178,63 @@ def _filters(dataset: Dataset, lang: Lang, sidebar: Any) -> Selection:
         format_func=lambda m: t(f"filters.mode_{m}", lang),
         horizontal=True,
     )
+    if mode == "month":
+        return _month_filter(dataset, query, lang, sidebar)
+    return _range_filter(dataset, query, lang, sidebar)
+
+
+def _month_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: Any) -> Period:
+    """One of the months with data; the URL's month, else the default month."""
+    month_keys = [m.key() for m in available_months(dataset)]
+    default = query.period.key() if query.period.is_month and query.period.key() in month_keys else None
+    _init_from_url("month", default or default_month(dataset.as_of).key())
+    if st.session_state["month"] not in month_keys and month_keys:
+        st.session_state["month"] = month_keys[0]
+    chosen = sidebar.selectbox(
+        t("filters.month", lang),
+        month_keys,
+        key="month",
+        format_func=lambda k: _month_label(parse_period(k), lang),
+    )
+    return parse_period(chosen)
+
+
+def _range_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: Any) -> Period:
+    """A range of days between the first month with data and the data's time; the URL's, else the default month."""
+    months = available_months(dataset)
     first_day = months[-1].first_day if months else date(2000, 1, 1)
     last_day = dataset.as_of.date()
-    if mode == "month":
-        default = query.period.key() if query.period.is_month and query.period.key() in month_keys else None
-        _init_from_url("month", default or default_month(dataset.as_of).key())
-        if st.session_state["month"] not in month_keys and month_keys:
-            st.session_state["month"] = month_keys[0]
-        chosen = sidebar.selectbox(
-            t("filters.month", lang),
-            month_keys,
-            key="month",
-            format_func=lambda k: _month_label(parse_period(k), lang),
-        )
-        period = parse_period(chosen)
-    else:
-        start = (
-            query.period.first_day if not query.period.is_month else default_month(dataset.as_of).first_day
-        )
-        end = query.period.last_day if not query.period.is_month else default_month(dataset.as_of).last_day
-        _init_from_url("range", (max(first_day, start), min(last_day, end)))
-        picked = sidebar.date_input(
-            t("filters.range", lang),
-            key="range",
-            min_value=first_day,
-            max_value=last_day,
-            format="YYYY-MM-DD",
-        )
-        days = [d for d in (picked if isinstance(picked, tuple | list) else [picked]) if isinstance(d, date)]
-        period = date_range(days[0], days[-1]) if days else default_month(dataset.as_of)
+    start = query.period.first_day if not query.period.is_month else default_month(dataset.as_of).first_day
+    end = query.period.last_day if not query.period.is_month else default_month(dataset.as_of).last_day
+    _init_from_url("range", (max(first_day, start), min(last_day, end)))
+    picked = sidebar.date_input(
+        t("filters.range", lang),
+        key="range",
+        min_value=first_day,
+        max_value=last_day,
+        format="YYYY-MM-DD",
+    )
+    days = [d for d in (picked if isinstance(picked, tuple | list) else [picked]) if isinstance(d, date)]
+    return date_range(days[0], days[-1]) if days else default_month(dataset.as_of)
 
+
+def _community_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: Any) -> list[str]:
+    """The chosen communities (none: all); another page may have set them (e.g. a click in the league table)."""
     names = dict(
         dataset.units.select("community_code", "community_name").unique().sort("community_code").iter_rows()
     )
     pending = st.session_state.pop(PENDING_COMMUNITIES, None)
-    if pending is not None:  # set by another page (e.g. a click in the league table)
+    if pending is not None:
         st.session_state["communities"] = [c for c in pending if c in names]
     _init_from_url("communities", list(query.community_codes))
-    codes = sidebar.multiselect(
+    codes: list[str] = sidebar.multiselect(
         t("filters.community", lang),
         list(names),
         key="communities",
         format_func=lambda c: names.get(c, c),
         placeholder=t("filters.all_communities", lang),
     )
-    selection = Selection(period=period, community_codes=tuple(codes), lang=lang)
-    wanted = selection.to_query()
-    for key in ("period", "community"):
-        set_query(key, wanted.get(key))
-    return selection
+    return codes
 
 
 def _show_problems(error: DataError, lang: Lang) -> None:

@@ -1,4 +1,4 @@
-"""The heat map page's sections (streamlit glue; numbers from dashboard.heat and dashboard.hotspots)."""
+"""The heat map page's sections (streamlit glue; numbers, maps and tables from dashboard.heat)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from dashboard import heat
 from dashboard.core.boundaries import grid_at
 from dashboard.core.periods import Period, steps
 from dashboard.core.selection import IssueFilter
-from dashboard.figures import tables
-from dashboard.heat import hotspots
+from dashboard.heat import map as heat_maps
+from dashboard.heat import tables as heat_tables
 from dashboard.i18n import t
-from dashboard.maps import builders as maps
 from dashboard.metrics import in_period
 from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, period_label, set_query
@@ -105,9 +104,9 @@ def map_view(ctx: Context, issue_filter: IssueFilter, view: View) -> pl.DataFram
     )
     args = (dataset.grids, dataset.communities, dataset.streets, dataset.settings, lang)
     if mode == "heat":
-        m = maps.heat_map(heat.heat_payload(cells), *args, focus=selection.community_codes)
+        m = heat_maps.heat_map(heat.heat_payload(cells), *args, focus=selection.community_codes)
     elif mode == "points":
-        m = maps.points_map(chosen, *args, focus=selection.community_codes)
+        m = heat_maps.points_map(chosen, *args, focus=selection.community_codes)
     else:
         m = cache.grid_map(
             dataset,
@@ -161,23 +160,21 @@ def hotspot_sections(ctx: Context, issue_filter: IssueFilter) -> None:
     st.subheader(t("heatmap.hotspots", lang))
     days, radius, minimum = 90, 50, 3
     st.markdown(f"#### {t('heatmap.repeat', lang, days=days, radius=radius, n=minimum)}")
-    repeat = hotspots.repeat_locations(issues, dataset.as_of, days=days, radius_m=radius, min_count=minimum)
-    widgets.show_table(tables.repeat_table(repeat, lang), dataset.settings, rows=10)
+    repeat = heat.repeat_locations(issues, dataset.as_of, days=days, radius_m=radius, min_count=minimum)
+    widgets.show_table(heat_tables.repeat_table(repeat, lang), dataset.settings, rows=10)
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {t('heatmap.top_grids', lang)}")
-        top = hotspots.top_grids(issues, selection.units(dataset), selection.period)
-        widgets.show_table(tables.top_grid_table(top, lang), dataset.settings, rows=10)
+        top = heat.top_grids(issues, selection.units(dataset), selection.period)
+        widgets.show_table(heat_tables.top_grid_table(top, lang), dataset.settings, rows=10)
     with right:
         st.markdown(f"#### {t('heatmap.emerging', lang)}")
         months, alpha, min_count = 6, 0.01, 5
-        rising = hotspots.emerging(
-            issues, selection.units(dataset), selection.period, months, alpha, min_count
-        )
+        rising = heat.emerging(issues, selection.units(dataset), selection.period, months, alpha, min_count)
         flagged = rising.filter(pl.col("flagged"))
         if flagged.is_empty():
             st.success(t("heatmap.no_emerging", lang))
         else:
-            widgets.show_table(tables.emerging_table(flagged, lang), dataset.settings, rows=10)
+            widgets.show_table(heat_tables.emerging_table(flagged, lang), dataset.settings, rows=10)
         with st.expander(t("heatmap.method", lang)):
             st.markdown(t("heatmap.method_text", lang, months=months, alpha=alpha, min=min_count))

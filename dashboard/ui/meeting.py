@@ -62,10 +62,15 @@ KEYS_SCRIPT = """
 
 
 def _css(th: Theme) -> str:
-    buttons = ", ".join(f".st-key-{key} button" for key in BUTTONS)
-    inside = ", ".join(f".st-key-{key} *" for key in (*BUTTONS, "meeting_interval", "meeting_leave"))
-    return f"""
-<style>
+    """The meeting page's style sheet in theme ``th``: no sidebar or toolbar, large type, themed controls."""
+    return (
+        "\n<style>\n" + _chrome_css(th) + _heading_css(th) + _cards_css(th) + _controls_css(th) + "</style>\n"
+    )
+
+
+def _chrome_css(th: Theme) -> str:
+    """Streamlit's chrome hidden; the page's background, text colour and padding."""
+    return f"""\
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stExpandSidebarButton"] {{
   display: none !important;
@@ -78,6 +83,12 @@ def _css(th: Theme) -> str:
 }}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 8px; }}
 [data-testid="stMain"] p, [data-testid="stMain"] span, [data-testid="stMain"] label {{ color: {th.text}; }}
+"""
+
+
+def _heading_css(th: Theme) -> str:
+    """The top bar (street, context, demo mark) and the view's title."""
+    return f"""\
 .meeting-top {{
   display: flex; justify-content: space-between; align-items: baseline; gap: 24px;
   border-bottom: 3px solid {th.border}; padding-bottom: 6px;
@@ -92,6 +103,12 @@ def _css(th: Theme) -> str:
   font-size: 46px; font-weight: 800; color: {th.text}; line-height: 1.2; margin: 6px 0 0 0;
 }}
 .meeting-subtitle {{ font-size: 28px; color: {th.muted}; margin-left: 18px; font-weight: 600; }}
+"""
+
+
+def _cards_css(th: Theme) -> str:
+    """The KPI cards (a hero and a grid of five) and the progress line."""
+    return f"""\
 .meeting-cards {{ display: flex; flex-direction: column; gap: 22px; height: {STAGE_HEIGHT - 10}px; }}
 .meeting-hero, .meeting-card {{
   background: {th.surface}; border-left: 18px solid {th.border}; border-radius: 10px;
@@ -115,6 +132,14 @@ def _css(th: Theme) -> str:
   margin-top: 6px;
 }}
 .meeting-progress b {{ color: {th.text}; }}
+"""
+
+
+def _controls_css(th: Theme) -> str:
+    """The buttons and the interval control below the stage."""
+    buttons = ", ".join(f".st-key-{key} button" for key in BUTTONS)
+    inside = ", ".join(f".st-key-{key} *" for key in (*BUTTONS, "meeting_interval", "meeting_leave"))
+    return f"""\
 {buttons} {{
   background: {th.surface} !important; color: {th.text} !important; border: 2px solid {th.border} !important;
   min-height: 52px;
@@ -124,7 +149,6 @@ def _css(th: Theme) -> str:
   background: {th.surface} !important; border: 2px solid {th.border} !important; min-height: 52px;
 }}
 .st-key-meeting_interval svg {{ fill: {th.text} !important; }}
-</style>
 """
 
 

@@ -7,14 +7,15 @@ import streamlit as st
 
 from dashboard import volunteers
 from dashboard.core.formatting import format_count
-from dashboard.figures import tables
-from dashboard.i18n import t
-from dashboard.maps import builders as maps
+from dashboard.core.loading import Dataset
+from dashboard.i18n import Lang, t
 from dashboard.metrics import keys_for, volunteer_metric
 from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, set_query
 from dashboard.volunteers import charts as volunteer_charts
+from dashboard.volunteers import map as volunteer_map
 from dashboard.volunteers import service_stats
+from dashboard.volunteers import tables as volunteer_tables
 
 MAP_VALUES = {
     "active_per_1000": "volunteer_map.value_active",
@@ -45,10 +46,8 @@ def headline(ctx: Context) -> pl.DataFrame:
     return frame
 
 
-def coverage_map(ctx: Context) -> None:
-    """Grids coloured by a volunteer measure, service points with 5/10/15-minute circles, the suggested site."""
-    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
-    st.subheader(t("volunteer_map.coverage_title", lang))
+def _map_value(lang: Lang) -> str:
+    """The measure the map shows, chosen above it (kept in the address as ``vol_value``)."""
     if "vol_value" not in st.session_state:
         wanted = st.query_params.get("vol_value")
         st.session_state["vol_value"] = wanted if wanted in MAP_VALUES else "service_point_coverage_share"
@@ -62,35 +61,53 @@ def coverage_map(ctx: Context) -> None:
         )
     )
     set_query("vol_value", value)
-    grids_frame = cache.volunteer_metrics(dataset, "grid", selection.period)
-    categories = None
-    if value == "quadrant":
-        grids_frame = volunteers.gap_table(dataset, selection.period)
-        categories = {
-            q: (c, volunteers.quadrant_label(q, lang)) for q, c in volunteer_charts.QUADRANT_COLORS.items()
-        }
-    circles, uncovered, site = cache.coverage_layers(dataset)
-    points = (
-        dataset.service_points
-        if dataset.service_points is not None
-        else pl.DataFrame(
-            schema={"name": pl.String, "point_type": pl.String, "lon": pl.Float64, "lat": pl.Float64}
-        )
+    return value
+
+
+def _grid_values(ctx: Context, value: str) -> tuple[pl.DataFrame, dict[str, tuple[str, str]] | None]:
+    """Per grid, the values to colour by; for the quadrant map also its classes (colour, label)."""
+    if value != "quadrant":
+        return cache.volunteer_metrics(ctx.dataset, "grid", ctx.selection.period), None
+    categories = {
+        q: (c, volunteers.quadrant_label(q, ctx.lang)) for q, c in volunteer_charts.QUADRANT_COLORS.items()
+    }
+    return volunteers.gap_table(ctx.dataset, ctx.selection.period), categories
+
+
+def _service_points(dataset: Dataset) -> pl.DataFrame:
+    """The service points, or an empty table of their columns when there are none."""
+    if dataset.service_points is not None:
+        return dataset.service_points
+    return pl.DataFrame(
+        schema={"name": pl.String, "point_type": pl.String, "lon": pl.Float64, "lat": pl.Float64}
     )
-    spec = volunteer_metric("service_point_coverage_share" if value == "quadrant" else value)
-    suggestion = None
-    if site is not None:
-        text = t(
-            "volunteer_map.suggestion",
-            lang,
-            n=format_count(round(site.added_residents), lang),
-            grid=site.grid_name,
-        )
-        suggestion = (site.lon, site.lat, text)
-        st.info(f"★ {text}")
-    else:
+
+
+def _suggestion(site: volunteers.Suggestion | None, lang: Lang) -> tuple[float, float, str] | None:
+    """The suggested site for the map (lon, lat, text), told above the map too (or that none is needed)."""
+    if site is None:
         st.success(t("volunteer.suggestion_none", lang, metres=800))
-    m = maps.coverage_map(
+        return None
+    text = t(
+        "volunteer_map.suggestion",
+        lang,
+        n=format_count(round(site.added_residents), lang),
+        grid=site.grid_name,
+    )
+    st.info(f"★ {text}")
+    return (site.lon, site.lat, text)
+
+
+def coverage_map(ctx: Context) -> None:
+    """Grids coloured by a volunteer measure, service points with 5/10/15-minute circles, the suggested site."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    st.subheader(t("volunteer_map.coverage_title", lang))
+    value = _map_value(lang)
+    grids_frame, categories = _grid_values(ctx, value)
+    circles, uncovered, site = cache.coverage_layers(dataset)
+    spec = volunteer_metric("service_point_coverage_share" if value == "quadrant" else value)
+    suggestion = _suggestion(site, lang)
+    m = volunteer_map.coverage_map(
         dataset.grids,
         grids_frame,
         value,
@@ -98,7 +115,7 @@ def coverage_map(ctx: Context) -> None:
         lambda v: spec.format(v, lang),
         circles,
         uncovered,
-        points,
+        _service_points(dataset),
         suggestion,
         dataset.communities,
         dataset.streets,
@@ -133,7 +150,9 @@ def by_community(ctx: Context) -> None:
         frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))
     st.markdown(f"#### {t('volunteer_map.by_unit', lang, unit=t(f'common.unit_{by}', lang))}")
     widgets.show_table(
-        tables.volunteer_unit_table(frame, by, keys_for("volunteer_units"), lang), dataset.settings, rows=12
+        volunteer_tables.volunteer_unit_table(frame, by, keys_for("volunteer_units"), lang),
+        dataset.settings,
+        rows=12,
     )
 
 
@@ -152,7 +171,7 @@ def gaps(ctx: Context) -> None:
     )
     st.caption(t("volunteer.quadrant_help", lang))
     worst = table.filter(pl.col("quadrant") == "high_demand_low_supply")
-    widgets.show_table(tables.gap_display(worst, lang), dataset.settings, rows=12)
+    widgets.show_table(volunteer_tables.gap_display(worst, lang), dataset.settings, rows=12)
 
 
 def service(ctx: Context) -> None:
@@ -178,7 +197,7 @@ def service(ctx: Context) -> None:
         )
     st.markdown(f"#### {t('volunteer_map.teams_title', lang)}")
     teams = service_stats.teams(dataset.volunteers, records, selection.period)
-    widgets.show_table(tables.team_table(teams, lang), dataset.settings, rows=10)
+    widgets.show_table(volunteer_tables.team_table(teams, lang), dataset.settings, rows=10)
 
 
 def special(ctx: Context) -> None:

@@ -1,32 +1,32 @@
 """Volunteers: volunteer metrics, service-point reach and gaps, service over time."""
 
-from dashboard.volunteers.analysis import (
-    ACTIVE_DAYS,
-    LATTICE_M,
-    QUAD_SEGS,
-    QUADRANTS,
+from dashboard.volunteers.coverage import (
     RADIUS_M,
-    SPECIAL_GROUP_COLUMNS,
-    SPECIAL_GROUP_KINDS,
-    SPECIAL_GROUPS_STEM,
     WALK_RADII,
-    WGS84,
-    Kind,
-    SpecialGroups,
-    Suggestion,
     UnitBy,
     circles,
     coverage,
     coverage_share,
+    uncovered,
+)
+from dashboard.volunteers.measures import (
+    ACTIVE_DAYS,
+    QUADRANTS,
+    Kind,
     gap_table,
     grid_volunteer_counts,
-    metric_crs,
     quadrant_label,
-    special_groups,
-    suggest_site,
-    uncovered,
-    visit_summary,
     volunteer_metrics,
+)
+from dashboard.volunteers.projection import QUAD_SEGS, WGS84, metric_crs
+from dashboard.volunteers.siting import LATTICE_M, Suggestion, suggest_site
+from dashboard.volunteers.special_visits import (
+    SPECIAL_GROUP_COLUMNS,
+    SPECIAL_GROUP_KINDS,
+    SPECIAL_GROUPS_STEM,
+    SpecialGroups,
+    special_groups,
+    visit_summary,
 )
 
 __all__ = [

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.core.formatting import format_count
-from dashboard.figures.charts import _layout
+from dashboard.figures.charts import base_layout
 from dashboard.i18n import Lang, label, t
 
 
@@ -25,7 +25,7 @@ def hours_chart(monthly: pl.DataFrame, lang: Lang) -> go.Figure:
     )
     fig.update_xaxes(type="category")
     fig.update_yaxes(gridcolor="#eee")
-    return _layout(fig, 300)
+    return base_layout(fig, 300)
 
 
 def types_chart(types: pl.DataFrame, lang: Lang) -> go.Figure:
@@ -44,7 +44,7 @@ def types_chart(types: pl.DataFrame, lang: Lang) -> go.Figure:
     )
     high = max(rows.get_column("hours").to_list() or [1.0])
     fig.update_xaxes(range=[0, high * 1.25], gridcolor="#eee")
-    return _layout(fig, 300)
+    return base_layout(fig, 300)
 
 
 QUADRANT_COLORS = {
@@ -87,4 +87,4 @@ def quadrant_chart(gaps: pl.DataFrame, demand: str, supply: str, lang: Lang) -> 
         fig.add_hline(y=float(y_mid), line=line)  # type: ignore[arg-type]
     fig.update_xaxes(type="log", title=t("metric.issues_per_1000.label", lang), gridcolor="#eee")
     fig.update_yaxes(title=t("volunteer_map.value_active", lang), gridcolor="#eee")
-    return _layout(fig, 420)
+    return base_layout(fig, 420)

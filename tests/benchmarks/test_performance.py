@@ -22,8 +22,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
+from dashboard.maps import grid_map
 from dashboard.maps.assets import render_html
-from dashboard.maps.builders import grid_map
 from dashboard.metrics import METRICS, compute
 from tests.browser.conftest import free_port, is_healthy
 from tests.conftest import REPO

@@ -18,6 +18,7 @@ import polars as pl
 
 from dashboard import closed_loop, overview, trends
 from dashboard.closed_loop import lifecycle
+from dashboard.closed_loop import tables as loop_tables
 from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.loading import Dataset
 from dashboard.core.periods import Period
@@ -246,7 +247,7 @@ def _league_slides(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[
     unit = t(f"common.unit_{by}", lang)
     period = period_text(selection.period, lang)
     shown = table.head(MAX_LEAGUE_ROWS)
-    display = tables.league_table(shown, by, keys_for("report_league"), settings, lang)
+    display = loop_tables.league_table(shown, by, keys_for("report_league"), settings, lang)
     small = t("common.small_sample_column", lang, n=settings.small_sample)
     # The score is shown only beside its parts (closed-loop page); an all-empty small-sample column says nothing.
     dropped = {t("loop.score", lang), *([small] if not shown.get_column("small_sample").any() else [])}
