@@ -18,10 +18,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from dashboard.core.basis import cutoff, is_provisional, measured_at
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.core.settings import default_settings
-from dashboard.metrics import compute, compute_series, cutoff, is_provisional, measured_at
+from dashboard.metrics import compute, compute_series
 from tests.builders import G1, G2, TINY_ISSUES, tiny_root, write_issues_csv
 from tests.conftest import REPO
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
@@ -65,7 +66,13 @@ def monthly_series(dataset: Dataset, selection: Selection, by: Unit, months: int
     """Every metric per unit for each of the trailing ``months`` ending with the selected period."""
     periods = trailing_months(selection.period, months)
     frame = compute_series(
-        selection.issues(dataset), selection.units(dataset), by, periods, dataset.as_of, dataset.settings
+        selection.issues(dataset),
+        selection.units(dataset),
+        by,
+        periods,
+        dataset.as_of,
+        dataset.settings,
+        selection.basis,
     )
     return frame.filter(~pl.col(OUTSIDE))
 
@@ -94,6 +101,7 @@ def league(dataset: Dataset, selection: Selection, by: Unit, months: int = 24) -
             [selection.period],
             dataset.as_of,
             dataset.settings,
+            selection.basis,
         )
         .filter(~pl.col(OUTSIDE))
         .pipe(_ranked)
@@ -155,7 +163,12 @@ def with_score(frame: pl.DataFrame, settings: Settings) -> pl.DataFrame:
 
 
 def shortfall(
-    issues: pl.DataFrame, period: Period, key: str, dataset: Dataset, codes: Sequence[str] = ()
+    issues: pl.DataFrame,
+    period: Period,
+    key: str,
+    dataset: Dataset,
+    codes: Sequence[str] = (),
+    as_of: datetime | None = None,
 ) -> pl.DataFrame:
     """What pulls a unit below target, by ``key`` (``category`` or ``grid_code``).
 
@@ -163,10 +176,10 @@ def shortfall(
     target × E − F (issues that would have to be finished to reach target). It splits
     exactly over the groups: each group contributes (E_g − F_g) − (1 − target) × E_g,
     its unfinished issues beyond what the target tolerates. Positive = pulls down.
-    ``codes`` limits the issues to those communities.
+    ``codes`` limits the issues to those communities; ``as_of`` is the point in time (the data's by default).
     """
     target = dataset.settings.target
-    flagged = in_period(issue_flags(issues, dataset.as_of, dataset.settings), period)
+    flagged = in_period(issue_flags(issues, as_of or dataset.as_of, dataset.settings), period)
     if codes:
         flagged = flagged.filter(pl.col("community_code").is_in(list(codes)))
     names = [pl.col("grid_name").first()] if key == "grid_code" else []
@@ -192,7 +205,9 @@ def total_shortfall(contributions: pl.DataFrame) -> float:
 def departments(dataset: Dataset, selection: Selection) -> pl.DataFrame:
     """Per department, the period's dispatched issues and how they were handled, best on-time first."""
     issues = selection.issues(dataset).filter(pl.col("department").is_not_null())
-    frame = compute_groups(issues, ["department"], [selection.period], dataset.as_of, dataset.settings)
+    frame = compute_groups(
+        issues, ["department"], [selection.period], dataset.as_of, dataset.settings, selection.basis
+    )
     return (
         frame.drop(PERIOD)
         .with_columns(pl.col("on_time_rate").rank(method="min", descending=True).cast(pl.Int64).alias("rank"))
@@ -208,13 +223,18 @@ def grid_workers(dataset: Dataset, selection: Selection) -> pl.DataFrame:
     weeks = max((selection.period.end - selection.period.start).days / 7, 1 / 7)
     units = selection.units(dataset)
     flagged = in_period(
-        issue_flags(selection.issues(dataset), dataset.as_of, dataset.settings), selection.period
+        issue_flags(selection.issues(dataset), selection.as_of(dataset), dataset.settings), selection.period
     )
     patrol = flagged.group_by("grid_code").agg(
         (pl.col("source") == "grid_patrol").sum().cast(pl.Int64).alias("patrol_issues"),
     )
     metrics = compute_groups(
-        selection.issues(dataset), ["grid_code"], [selection.period], dataset.as_of, dataset.settings
+        selection.issues(dataset),
+        ["grid_code"],
+        [selection.period],
+        dataset.as_of,
+        dataset.settings,
+        selection.basis,
     ).drop(PERIOD)
     worker = units.select(
         "grid_code",

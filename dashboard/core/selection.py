@@ -1,4 +1,4 @@
-"""What the user is looking at: a period and, optionally, some communities.
+"""What the user is looking at: a period, optionally some communities, and the basis of the numbers.
 
 The selection is shared by every page and written to the URL (``?period=2026-10&community=...``)
 so that a view can be bookmarked and sent to a colleague.
@@ -13,6 +13,7 @@ from datetime import datetime
 import polars as pl
 
 from dashboard.core import schema
+from dashboard.core.basis import DEFAULT_BASIS, Basis, as_basis, measured_at
 from dashboard.core.loading import Dataset
 from dashboard.core.periods import Period, default_month, month, parse_period
 from dashboard.i18n import Lang, as_lang
@@ -20,16 +21,23 @@ from dashboard.i18n import Lang, as_lang
 
 @dataclass(frozen=True)
 class Selection:
-    """A period, the chosen communities (empty = all) and the language."""
+    """A period, the chosen communities (empty = all), the language and the basis: each period at its
+    assessment cut-off (the default, for comparisons that do not drift) or every number as of now."""
 
     period: Period
     community_codes: tuple[str, ...] = ()
     lang: Lang = "zh"
+    basis: Basis = DEFAULT_BASIS
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def all_communities(self) -> bool:
         return not self.community_codes
+
+    def as_of(self, dataset: Dataset) -> datetime:
+        """When the selected period's numbers are taken: the data's as-of time (live), or the period's
+        assessment cut-off, never later than the data's as-of time (cutoff)."""
+        return measured_at(self.period, dataset.as_of, dataset.settings, self.basis)
 
     def issues(self, dataset: Dataset) -> pl.DataFrame:
         """All issues in scope (every period: trends need history). Outside-grid issues only when unfiltered."""
@@ -47,6 +55,8 @@ class Selection:
         query = {"period": self.period.key(), "lang": self.lang}
         if self.community_codes:
             query["community"] = ",".join(self.community_codes)
+        if self.basis != DEFAULT_BASIS:
+            query["basis"] = self.basis
         return {**query, **self.extra}
 
 
@@ -74,7 +84,12 @@ def selection_from_query(query: Mapping[str, str], dataset: Dataset) -> Selectio
         period = default_month(dataset.as_of)
     known = set(dataset.units.get_column("community_code").to_list())
     codes = tuple(c for c in (query.get("community") or "").split(",") if c in known)
-    return Selection(period=period, community_codes=codes, lang=as_lang(query.get("lang")))
+    return Selection(
+        period=period,
+        community_codes=codes,
+        lang=as_lang(query.get("lang")),
+        basis=as_basis(query.get("basis")),
+    )
 
 
 @dataclass(frozen=True)

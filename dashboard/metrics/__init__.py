@@ -1,18 +1,14 @@
 """Metrics: the registry (one definition per metric, and which views show which) and its computation."""
 
+from dashboard.core.basis import BASES, Basis, cutoff, is_provisional, measured_at
 from dashboard.metrics.compute import (
-    BASES,
     MEASURED_AT,
     PROVISIONAL,
-    Basis,
     compute,
     compute_groups,
     compute_series,
-    cutoff,
     in_period,
-    is_provisional,
     issue_flags,
-    measured_at,
 )
 from dashboard.metrics.grades import grade, grade_expr
 from dashboard.metrics.kpi import Kpi

@@ -7,18 +7,16 @@ not ``invalid``. A rate whose denominator is 0 is null, never 0 and never NaN.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Final, Literal
+from datetime import datetime
 
 import polars as pl
 
 from dashboard.core import schema
+from dashboard.core.basis import Basis, is_provisional, measured_at
 from dashboard.core.periods import Period
 from dashboard.core.settings import Settings
 from dashboard.metrics.registry import OUTSIDE, PARENT_COLUMNS, PERIOD, REGISTRY, Metric, Unit, unit_columns
 
-Basis = Literal["live", "cutoff"]
-BASES: Final[tuple[Basis, ...]] = ("cutoff", "live")
 MEASURED_AT = "measured_at"
 PROVISIONAL = "provisional"
 
@@ -76,30 +74,6 @@ def issue_flags(issues: pl.DataFrame, as_of: datetime | pl.Expr, settings: Setti
 
 def in_period(issues: pl.DataFrame, period: Period) -> pl.DataFrame:
     return issues.filter((pl.col("reported_at") >= period.start) & (pl.col("reported_at") < period.end))
-
-
-def cutoff(period: Period, settings: Settings) -> datetime:
-    """When ``period`` is assessed: its (exclusive) end plus the grace days.
-
-    >>> from dashboard.core.periods import parse_period
-    >>> from dashboard.core.settings import default_settings
-    >>> cutoff(parse_period("2026-09"), default_settings())
-    datetime.datetime(2026, 10, 6, 0, 0)
-    """
-    return period.end + timedelta(days=settings.assessment_grace_days)
-
-
-def measured_at(period: Period, as_of: datetime, settings: Settings, basis: Basis) -> datetime:
-    """The point in time a period's numbers are taken at: ``as_of`` (live), or the period's cut-off
-    but never later than ``as_of`` (cutoff: a period whose cut-off has not come yet is provisional)."""
-    if basis == "live":
-        return as_of
-    return min(cutoff(period, settings), as_of)
-
-
-def is_provisional(period: Period, as_of: datetime, settings: Settings) -> bool:
-    """A period whose cut-off is still ahead of ``as_of``: its numbers may still change."""
-    return cutoff(period, settings) > as_of
 
 
 # --- aggregation -----------------------------------------------------------------

@@ -25,7 +25,13 @@ def scope_totals(dataset: Dataset, selection: Selection, months: int = 12) -> pl
     periods = [selection.period, selection.period.previous()]
     periods += [p for p in trailing_months(selection.period, months) if p not in periods]
     return compute_series(
-        selection.issues(dataset), selection.units(dataset), "all", periods, dataset.as_of, dataset.settings
+        selection.issues(dataset),
+        selection.units(dataset),
+        "all",
+        periods,
+        dataset.as_of,
+        dataset.settings,
+        selection.basis,
     )
 
 
@@ -81,7 +87,7 @@ def league_table(dataset: Dataset, selection: Selection) -> pl.DataFrame:
         selection.units(dataset),
         "community",
         selection.period,
-        dataset.as_of,
+        selection.as_of(dataset),
         dataset.settings,
     )
     spec = METRICS["resolution_rate"]

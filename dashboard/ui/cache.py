@@ -24,6 +24,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import closed_loop, maps, overview, volunteers
+from dashboard.core.basis import as_basis, measured_at
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
@@ -90,7 +91,7 @@ def _key_part(value: object) -> Hashable:
     if isinstance(value, Dataset):
         return (source(value), data_version(value))
     if isinstance(value, Selection):
-        return (value.period.key(), value.community_codes)
+        return (value.period.key(), value.community_codes, value.basis)
     if isinstance(value, Period | demo_mode.Aliases):
         return value.key()
     if isinstance(value, Path):
@@ -181,14 +182,13 @@ def league(data: Dataset, selection: Selection) -> pl.DataFrame:
 
 def grid_values(data: Dataset, selection: Selection) -> pl.DataFrame:
     """Every grid of the street, so the map keeps its context when communities are chosen (cached per period)."""
-    return _grid_values(data, selection.period)
+    return _grid_values(data, selection.period, selection.basis)
 
 
 @cached(max_entries=64)
-def _grid_values(data: Dataset, period: Period) -> pl.DataFrame:
-    return compute(data.issues, data.units, "grid", period, data.as_of, data.settings).filter(
-        ~pl.col("outside")
-    )
+def _grid_values(data: Dataset, period: Period, basis: str) -> pl.DataFrame:
+    as_of = measured_at(period, data.as_of, data.settings, as_basis(basis))
+    return compute(data.issues, data.units, "grid", period, as_of, data.settings).filter(~pl.col("outside"))
 
 
 def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFrame:
@@ -220,7 +220,7 @@ def grid_map(
             data.units,
             "grid",
             period or selection.period,
-            data.as_of,
+            measured_at(period or selection.period, data.as_of, data.settings, selection.basis),
             data.settings,
         ).filter(~pl.col("outside"))
     return maps.grid_map(

@@ -107,7 +107,9 @@ def shortfall(ctx: Context, table: pl.DataFrame, by: str) -> None:
         t("loop.shortfall_unit", lang), worst, format_func=lambda c: names.get(c, c), key="shortfall_unit"
     )
     issues = selection.issues(dataset).filter(pl.col(code) == unit)
-    by_category = closed_loop.shortfall(issues, selection.period, "category", dataset)
+    by_category = closed_loop.shortfall(
+        issues, selection.period, "category", dataset, as_of=selection.as_of(dataset)
+    )
     gap = closed_loop.total_shortfall(by_category)
     message = "loop.shortfall" if gap > 0 else "loop.shortfall_ok"
     (st.warning if gap > 0 else st.success)(
@@ -119,7 +121,7 @@ def shortfall(ctx: Context, table: pl.DataFrame, by: str) -> None:
         frame = (
             by_category
             if key == "category"
-            else closed_loop.shortfall(issues, selection.period, key, dataset)
+            else closed_loop.shortfall(issues, selection.period, key, dataset, as_of=selection.as_of(dataset))
         )
         with column:
             st.markdown(f"#### {t(f'loop.by_{key}', lang)}")
@@ -143,14 +145,16 @@ def flow(ctx: Context) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {t('lifecycle.funnel_title', lang)}")
-        stages = lifecycle.funnel(issues, selection.period, dataset.as_of, dataset.settings)
+        stages = lifecycle.funnel(issues, selection.period, selection.as_of(dataset), dataset.settings)
         widgets.chart(lifecycle_charts.funnel_chart(stages, lang), ctx, "closed_loop_funnel")
     with right:
         st.markdown(f"#### {t('lifecycle.level_mix_title', lang)}")
-        mix = lifecycle.level_mix(issues, selection.period, dataset.as_of, dataset.settings)
+        mix = lifecycle.level_mix(issues, selection.period, selection.as_of(dataset), dataset.settings)
         widgets.chart(lifecycle_charts.level_mix_chart(mix, lang), ctx, "solving_levels_by_unit")
     st.markdown(f"#### {t('lifecycle.finish_time_title', lang)}")
-    hours = lifecycle.finish_hours_by_category(issues, selection.period, dataset.as_of, dataset.settings)
+    hours = lifecycle.finish_hours_by_category(
+        issues, selection.period, selection.as_of(dataset), dataset.settings
+    )
     widgets.chart(lifecycle_charts.finish_time_chart(hours, lang), ctx, "time_to_finish")
 
 

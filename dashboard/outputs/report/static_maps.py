@@ -100,9 +100,9 @@ def grid_map_png(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[by
     """Grids coloured by the grade of this period's resolution rate; returns the PNG and its aspect."""
     settings = dataset.settings
     spec = METRICS["resolution_rate"]
-    values = compute(dataset.issues, dataset.units, "grid", selection.period, dataset.as_of, settings).filter(
-        ~pl.col("outside")
-    )
+    values = compute(
+        dataset.issues, dataset.units, "grid", selection.period, selection.as_of(dataset), settings
+    ).filter(~pl.col("outside"))
     rates = dict(values.select("grid_code", "resolution_rate").iter_rows())
     grids = _grids(dataset, selection)
     colors = [settings.colors[grade(rates.get(code), spec, settings)] for code in grids["grid_code"]]
