@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
+from dashboard.core.basis import BASES, DEFAULT_BASIS, Basis, measured_at
 from dashboard.core.loading import Dataset, load_dataset, resolve_root
 from dashboard.core.periods import Period, parse_period
 from dashboard.core.problems import DataError
@@ -25,6 +26,10 @@ from dashboard.i18n import LANGS, Lang, as_lang, t
 from dashboard.metrics import METRIC_KEYS, METRICS, Unit, compute, keys_for, unit_columns, volunteer_metric
 
 SCALES = ("street", "district", "city")
+BASIS_HELP = (
+    "cutoff (default): the period at its assessment cut-off (its end + assessment_grace_days), never later "
+    "than --as-of, so a past month never changes; live: every number as of --as-of"
+)
 
 
 @dataclass(frozen=True)
@@ -33,16 +38,16 @@ class UnitCommand:
 
     help: str
     as_of_help: str
-    compute: Callable[[Dataset, Unit, Period, datetime | None], pl.DataFrame]
+    compute: Callable[[Dataset, Unit, Period, datetime], pl.DataFrame]
     metric_keys: Callable[[], Sequence[str]]
     format: Callable[[str, object, Lang], str]
 
 
-def _issue_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime | None) -> pl.DataFrame:
-    return compute(dataset.issues, dataset.units, by, period, as_of or dataset.as_of, dataset.settings)
+def _issue_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime) -> pl.DataFrame:
+    return compute(dataset.issues, dataset.units, by, period, as_of, dataset.settings)
 
 
-def _volunteer_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime | None) -> pl.DataFrame:
+def _volunteer_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime) -> pl.DataFrame:
     from dashboard.volunteers import volunteer_metrics  # geometry-heavy: only this command needs it
 
     return volunteer_metrics(dataset, by, period, as_of)  # type: ignore[arg-type]
@@ -92,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--by", choices=("grid", "community", "street"), default="community")
         sub.add_argument("--format", choices=("json", "table"), default="json")
         sub.add_argument("--as-of", default=None, help=command.as_of_help)
+        sub.add_argument("--basis", choices=BASES, default=DEFAULT_BASIS, help=BASIS_HELP)
         sub.add_argument("--lang", choices=LANGS, default="zh", help="language of the table format")
 
     from dashboard.ingest.cli import add_commands
@@ -107,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--period", required=True, help="the month, e.g. 2026-10")
     report.add_argument("--out", required=True, type=Path, help="report.pptx or report.pdf")
     report.add_argument("--lang", choices=LANGS, default="zh", help="language of the report")
+    report.add_argument("--basis", choices=BASES, default=DEFAULT_BASIS, help=BASIS_HELP)
     report.add_argument(
         "--community",
         action="append",
@@ -136,13 +143,22 @@ def _parse_as_of(text: str) -> datetime:
 
 
 def unit_records(
-    command: UnitCommand, dataset: Dataset, by: Unit, period_text: str, as_of: datetime | None
+    command: UnitCommand,
+    dataset: Dataset,
+    by: Unit,
+    period_text: str,
+    as_of: datetime | None,
+    basis: Basis = DEFAULT_BASIS,
 ) -> list[dict[str, Any]]:
     """One JSON-ready object per unit: its code and name (contract column names), then the command's keys.
 
-    For ``metrics``, issues outside every grid are one extra object whose code is null.
+    The period is measured at ``as_of`` (default: the data's latest time) with ``basis="live"``, or at
+    its assessment cut-off but never later than ``as_of`` with ``basis="cutoff"``. For ``metrics``,
+    issues outside every grid are one extra object whose code is null.
     """
-    frame = command.compute(dataset, by, parse_period(period_text), as_of)
+    period = parse_period(period_text)
+    moment = measured_at(period, as_of or dataset.as_of, dataset.settings, basis)
+    frame = command.compute(dataset, by, period, moment)
     code, name = unit_columns(by)
     records: list[dict[str, Any]] = []
     for row in frame.iter_rows(named=True):
@@ -155,10 +171,10 @@ def unit_records(
 
 
 def metric_records(
-    dataset: Dataset, by: Unit, period_text: str, as_of: datetime | None
+    dataset: Dataset, by: Unit, period_text: str, as_of: datetime | None, basis: Basis = DEFAULT_BASIS
 ) -> list[dict[str, Any]]:
     """Every registry metric per unit (what ``python -m dashboard metrics --format json`` prints)."""
-    return unit_records(COMMANDS["metrics"], dataset, by, period_text, as_of)
+    return unit_records(COMMANDS["metrics"], dataset, by, period_text, as_of, basis)
 
 
 def _table(command: UnitCommand, records: list[dict[str, Any]], by: Unit, lang: Lang) -> str:
@@ -193,7 +209,7 @@ def _run_unit_command(command: UnitCommand, args: argparse.Namespace, out: TextI
     except DataError as exc:
         report = "\n".join(p.bilingual() for p in exc.problems)
         return _fail(f"{t('problem.title', 'zh')} / {t('problem.title', 'en')}\n{report}", err)
-    records = unit_records(command, dataset, args.by, args.period, as_of)
+    records = unit_records(command, dataset, args.by, args.period, as_of, args.basis)
     if args.format == "json":
         json.dump(records, out, ensure_ascii=False, indent=2, default=str)
         out.write("\n")
@@ -241,7 +257,7 @@ def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path: Path = args.out
     try:
         dataset, period, codes = _report_request(args)
-        content = build_report(dataset, period, lang, codes)
+        content = build_report(dataset, period, lang, codes, args.basis)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_report(content, path)
     except _ReportError as exc:

@@ -185,3 +185,56 @@ def test_grace_days_are_a_setting(tmp_path: Path) -> None:
     row = frame.filter(pl.col("grid_code") == G2).row(0, named=True)
     # Measured at 1 Oct 00:00: i07 (finished 1 Oct 12:00) was still open too: 0 of 3.
     assert (row["measured_at"], row["resolution_rate"]) == (datetime(2026, 10, 1), 0.0)
+
+
+# --- the bundled demo: October against September, each at its own cut-off ------------------
+
+
+@pytest.fixture(scope="module")
+def demo() -> Dataset:
+    return load_dataset(REPO)
+
+
+def test_demo_october_change_is_computed_at_equal_lags(demo: Dataset) -> None:
+    """The overview's change since September, the report's and meeting mode's (all from the same KPIs).
+
+    Live, September (measured 50 days after its end) looks better than October (20 days): -0.8 points.
+    At the cut-off both are measured 5 days after their end: 94.70% against 94.74%, a change of
+    -0.04 points, read as "+0.0" (no change to one decimal).
+    """
+    from dashboard import overview
+    from dashboard.core.selection import Selection
+    from dashboard.meeting import cards, theme
+    from dashboard.outputs.report import build_report
+
+    selection = Selection(period=OCTOBER)
+    kpis = overview.headline(overview.scope_totals(demo, selection), selection, demo)
+    rate = next(k for k in kpis if k.key == "resolution_rate")
+    assert (rate.value, rate.previous) == pytest.approx((0.946981, 0.947356), abs=1e-6)
+    assert rate.delta("zh") == "+0.0 个百分点"
+    live = Selection(period=OCTOBER, basis="live")
+    live_rate = next(
+        k
+        for k in overview.headline(overview.scope_totals(demo, live), live, demo)
+        if k.key == "resolution_rate"
+    )
+    assert live_rate.delta("en") == "-0.8 pp"
+
+    meeting_card = next(c for c in cards(kpis, "zh", theme("light")) if c.key == "resolution_rate")
+    assert meeting_card.delta is not None and rate.delta("zh") in meeting_card.delta
+    report = build_report(demo, OCTOBER, "zh")
+    kpi_block = next(s for s in report.slides if s.key == "kpis").blocks[0]
+    item = next(i for i in kpi_block.items if i.label == "办结率")
+    assert (item.value, rate.delta("zh")) == ("94.7%", "+0.0 个百分点")
+    assert rate.delta("zh") in (item.delta or "")
+
+
+def test_demo_october_rank_changes_at_the_cutoff(demo: Dataset) -> None:
+    from dashboard import closed_loop
+    from dashboard.core.selection import Selection
+
+    league = closed_loop.league(demo, Selection(period=OCTOBER), "community")
+    top = league.select("community_name", "rank", "rank_change").head(2).rows()
+    assert top == [("兰亭社区", 1, 2), ("映月社区", 2, 7)]
+    live = closed_loop.league(demo, Selection(period=OCTOBER, basis="live"), "community")
+    assert live.select("community_name", "rank", "rank_change").head(1).rows() == [("怡景社区", 1, 0)]

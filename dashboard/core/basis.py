@@ -12,6 +12,7 @@ from typing import Final, Literal
 
 from dashboard.core.periods import Period
 from dashboard.core.settings import Settings
+from dashboard.i18n import Lang, t
 
 Basis = Literal["live", "cutoff"]
 BASES: Final[tuple[Basis, ...]] = ("cutoff", "live")
@@ -49,3 +50,21 @@ def measured_at(period: Period, as_of: datetime, settings: Settings, basis: Basi
 def is_provisional(period: Period, as_of: datetime, settings: Settings) -> bool:
     """A period whose cut-off is still ahead of ``as_of``: its numbers may still change."""
     return cutoff(period, settings) > as_of
+
+
+def basis_note(period: Period, as_of: datetime, settings: Settings, basis: Basis, lang: Lang) -> str:
+    """What a number on screen is measured at, in words (the basis and the cut-off date).
+
+    >>> from dashboard.core.periods import parse_period
+    >>> from dashboard.core.settings import default_settings
+    >>> october, now = parse_period("2026-10"), datetime(2026, 11, 3, 9, 30)
+    >>> basis_note(october, now, default_settings(), "cutoff", "en")
+    'assessment cut-off, provisional (frozen on 2026-11-06)'
+    >>> basis_note(october, now, default_settings(), "live", "en")
+    'as of now, 2026-11-03 09:30'
+    """
+    if basis == "live":
+        return t("basis.live_note", lang, as_of=f"{as_of:%Y-%m-%d %H:%M}")
+    day = f"{cutoff(period, settings):%Y-%m-%d}"
+    key = "basis.provisional" if is_provisional(period, as_of, settings) else "basis.frozen"
+    return t(key, lang, date=day)

@@ -71,17 +71,19 @@ class MetricSpec:
     def delta(self, current: float | None, previous: float | None, lang: Lang) -> str | None:
         """The change from the previous period: percentage points for rates, plain for others.
 
-        >>> METRICS["resolution_rate"].delta(0.93, 0.91, "en")
-        '+2.0 pp'
+        A change that rounds to nothing reads "+0.0", never "-0.0".
+
+        >>> METRICS["resolution_rate"].delta(0.93, 0.91, "en"), METRICS["resolution_rate"].delta(0.9470, 0.9474, "en")
+        ('+2.0 pp', '+0.0 pp')
         """
         if current is None or previous is None:
             return None
         change = current - previous
         if self.kind == "rate":
-            return f"{change * 100:+.1f} {t('common.pp', lang)}"
+            return f"{round(change * 100, 1) + 0.0:+.1f} {t('common.pp', lang)}"
         if self.kind == "count":
-            return f"{change:+,.0f}"
-        return f"{change:+.1f}"
+            return f"{round(change) + 0:+,.0f}"
+        return f"{round(change, 1) + 0.0:+.1f}"
 
 
 @dataclass(frozen=True)

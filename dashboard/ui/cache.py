@@ -306,7 +306,7 @@ def report_bytes(data: Dataset, selection: Selection, fmt: str) -> bytes:
         if key in _REPORTS:
             _REPORTS.move_to_end(key)
             return _REPORTS[key]
-    content = build_report(data, selection.period, selection.lang, selection.community_codes)
+    content = build_report(data, selection.period, selection.lang, selection.community_codes, selection.basis)
     payload = render(content, fmt)
     with _REPORTS_LOCK:
         _REPORTS[key] = payload

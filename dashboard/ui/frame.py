@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.core.basis import BASES, Basis, as_basis, basis_note
 from dashboard.core.formatting import format_percent
 from dashboard.core.loading import Dataset, read_meta, resolve_root
 from dashboard.core.periods import Period, date_range, default_month, parse_period
@@ -161,11 +162,26 @@ def _filters(dataset: Dataset, lang: Lang, sidebar: Any) -> Selection:
     sidebar.subheader(t("filters.header", lang))
     period = _period_filter(dataset, query, lang, sidebar)
     codes = _community_filter(dataset, query, lang, sidebar)
-    selection = Selection(period=period, community_codes=tuple(codes), lang=lang)
+    basis = _basis_filter(dataset, query, lang, sidebar)
+    selection = Selection(period=period, community_codes=tuple(codes), lang=lang, basis=basis)
     wanted = selection.to_query()
-    for key in ("period", "community"):
+    for key in ("period", "community", "basis"):
         set_query(key, wanted.get(key))
     return selection
+
+
+def _basis_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: Any) -> Basis:
+    """Each period at its assessment cut-off (the default), or every number as of now."""
+    _init_from_url("basis", query.basis)
+    chosen = sidebar.radio(
+        t("basis.label", lang),
+        BASES,
+        key="basis",
+        format_func=lambda b: t(f"basis.{b}", lang),
+        horizontal=True,
+        help=t("basis.help", lang, days=dataset.settings.assessment_grace_days),
+    )
+    return as_basis(chosen)
 
 
 def _period_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: Any) -> Period:
@@ -313,12 +329,13 @@ def follow_deep_link() -> None:
 
 def header(ctx: Context, title_key: str) -> None:
     """Page title with the period, the target and, for demo data, the demo badge."""
-    lang = ctx.lang
+    lang, selection = ctx.lang, ctx.selection
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.title(t(title_key, lang))
     parts = [
         t("filters.period_label", lang, period=period_label(ctx.selection.period, lang)),
         t("common.target", lang, target=format_percent(ctx.dataset.settings.target, 0)),
+        basis_note(selection.period, ctx.dataset.as_of, ctx.dataset.settings, selection.basis, lang),
     ]
     if ctx.marked_demo:
         parts.insert(0, f":orange-badge[{t('app.demo_badge', lang)}]")

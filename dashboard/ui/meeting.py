@@ -17,6 +17,7 @@ import streamlit as st
 from branca.element import Element
 
 from dashboard import meeting, overview, trends
+from dashboard.core.basis import basis_note
 from dashboard.figures import charts
 from dashboard.i18n import Lang, t
 from dashboard.meeting import Theme
@@ -192,6 +193,9 @@ def _top_bar(ctx: Context) -> None:
             period_label(ctx.selection.period, lang),
             meeting.target_text(ctx.dataset.settings, lang),
             t("app.as_of", lang, as_of=f"{ctx.dataset.as_of:%Y-%m-%d %H:%M}"),
+            basis_note(
+                ctx.selection.period, ctx.dataset.as_of, ctx.dataset.settings, ctx.selection.basis, lang
+            ),
         ]
     )
     st.markdown(

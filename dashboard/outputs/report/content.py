@@ -19,6 +19,7 @@ import polars as pl
 from dashboard import closed_loop, overview, trends
 from dashboard.closed_loop import lifecycle
 from dashboard.closed_loop import tables as loop_tables
+from dashboard.core.basis import DEFAULT_BASIS, Basis, basis_note
 from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.loading import Dataset
 from dashboard.core.periods import Period
@@ -192,7 +193,10 @@ def _scope_name(dataset: Dataset, selection: Selection, lang: Lang) -> str:
 
 
 def _title_slide(dataset: Dataset, selection: Selection, title: str, lang: Lang) -> Slide:
-    lines = [t("report.subtitle", lang, period=period_text(selection.period, lang), as_of=_as_of(dataset))]
+    lines = [
+        t("report.subtitle", lang, period=period_text(selection.period, lang), as_of=_as_of(dataset)),
+        basis_note(selection.period, dataset.as_of, dataset.settings, selection.basis, lang),
+    ]
     if selection.community_codes:
         names = selection.units(dataset).get_column("community_name").unique(maintain_order=True)
         lines.append(
@@ -489,10 +493,15 @@ def _map_slides(
 
 
 def build_report(
-    dataset: Dataset, period: Period, lang: Lang = "zh", community_codes: Sequence[str] = ()
+    dataset: Dataset,
+    period: Period,
+    lang: Lang = "zh",
+    community_codes: Sequence[str] = (),
+    basis: Basis = DEFAULT_BASIS,
 ) -> Report:
-    """The monthly report of ``period`` for the whole data or some communities, in ``lang``."""
-    selection = Selection(period=period, community_codes=tuple(community_codes), lang=lang)
+    """The monthly report of ``period`` for the whole data or some communities, in ``lang``; by
+    default each month at its assessment cut-off, so a published report never changes."""
+    selection = Selection(period=period, community_codes=tuple(community_codes), lang=lang, basis=basis)
     scope = _scope_name(dataset, selection, lang)
     title = t("report.title", lang, scope=scope)
     totals = overview.scope_totals(dataset, selection)
