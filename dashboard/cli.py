@@ -166,6 +166,8 @@ def unit_records(
         for key in command.metric_keys():
             value = row[key]
             record[key] = None if isinstance(value, float) and math.isnan(value) else value
+        if "measured_at" in row:  # the basis of the numbers: when they were taken, and whether final
+            record.update(basis=basis, measured_at=row["measured_at"], provisional=row["provisional"])
         records.append(record)
     return records
 

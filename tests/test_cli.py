@@ -46,7 +46,20 @@ def test_metrics_json_by_community(tiny: Path) -> None:
     assert first["median_hours_to_finish"] == pytest.approx(72.0)
     outside = records[2]
     assert outside["issue_count"] == 1 and outside["satisfaction_rate"] is None
-    assert list(first) == ["community_code", "community_name", *METRIC_KEYS]
+    assert list(first) == [
+        "community_code",
+        "community_name",
+        *METRIC_KEYS,
+        "basis",
+        "measured_at",
+        "provisional",
+    ]
+    # October at its assessment cut-off (1 November + 5 days), final by 20 November.
+    assert (first["basis"], first["measured_at"], first["provisional"]) == (
+        "cutoff",
+        "2026-11-06 00:00:00",
+        False,
+    )
 
 
 def test_metrics_by_grid_with_a_range_and_zero_denominators(tiny: Path) -> None:
