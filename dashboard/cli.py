@@ -50,15 +50,22 @@ def _issue_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime) 
 def _volunteer_metrics(dataset: Dataset, by: Unit, period: Period, as_of: datetime) -> pl.DataFrame:
     from dashboard.volunteers import volunteer_metrics  # geometry-heavy: only this command needs it
 
-    return volunteer_metrics(dataset, by, period, as_of)  # type: ignore[arg-type]
+    if by == "all":  # the parser offers grid, community and street only
+        raise ValueError("coverage is per grid, community or street")
+    return volunteer_metrics(dataset, by, period, as_of)
 
 
 def _volunteer_keys() -> Sequence[str]:
     return keys_for("volunteer_headline")
 
 
+def _number(value: object) -> float | None:
+    """A JSON value as a number for formatting (``None`` when it is not one)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _volunteer_format(key: str, value: object, lang: Lang) -> str:
-    return volunteer_metric(key).format(value, lang)  # type: ignore[arg-type]
+    return volunteer_metric(key).format(_number(value), lang)
 
 
 COMMANDS: dict[str, UnitCommand] = {
@@ -67,7 +74,7 @@ COMMANDS: dict[str, UnitCommand] = {
         as_of_help='as-of time T, e.g. "2026-11-20 00:00:00"',
         compute=_issue_metrics,
         metric_keys=lambda: METRIC_KEYS,
-        format=lambda key, value, lang: METRICS[key].format(value, lang),  # type: ignore[arg-type]
+        format=lambda key, value, lang: METRICS[key].format(_number(value), lang),
     ),
     "coverage": UnitCommand(
         help="print volunteer metrics and service reach per unit",

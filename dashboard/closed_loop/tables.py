@@ -13,7 +13,7 @@ from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.settings import Settings
 from dashboard.figures.tables import DisplayTable, metric_columns, rank_text, small_sample_column
 from dashboard.i18n import Lang, label, t
-from dashboard.metrics import METRICS, unit_columns
+from dashboard.metrics import METRICS, Unit, unit_columns
 
 
 def _rank_change(change: int | None) -> str:
@@ -28,10 +28,10 @@ def _rank_change(change: int | None) -> str:
 
 
 def league_table(
-    frame: pl.DataFrame, by: str, keys: Sequence[str], settings: Settings, lang: Lang
+    frame: pl.DataFrame, by: Unit, keys: Sequence[str], settings: Settings, lang: Lang
 ) -> DisplayTable:
     """The monthly league: rank, change of rank, unit, metrics, months on target, score."""
-    code, name = unit_columns(by)  # type: ignore[arg-type]
+    code, name = unit_columns(by)
     table = pd.DataFrame(
         {
             t("common.rank", lang): rank_text(frame.get_column("rank").to_list()),
@@ -48,9 +48,9 @@ def league_table(
     return DisplayTable(table, grades, frame.get_column(code).to_list())
 
 
-def score_table(frame: pl.DataFrame, by: str, settings: Settings, lang: Lang) -> DisplayTable:
+def score_table(frame: pl.DataFrame, by: Unit, settings: Settings, lang: Lang) -> DisplayTable:
     """The composite score beside its components (never alone), highest first."""
-    code, name = unit_columns(by)  # type: ignore[arg-type]
+    code, name = unit_columns(by)
     ordered = frame.sort(["score", code], descending=[True, False], nulls_last=True)
     table = pd.DataFrame({t(f"common.unit_{by}", lang): ordered.get_column(name).to_list()})
     table[t("loop.score", lang)] = [

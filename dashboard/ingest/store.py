@@ -231,7 +231,7 @@ def _snapshot(
 def _baseline(root: Path, now: datetime) -> None:
     if versions(root):
         return
-    _snapshot(root, _next_id(root, now), "baseline", dict(live_files(root)), now)  # type: ignore[arg-type]
+    _snapshot(root, _next_id(root, now), "baseline", dict(live_files(root)), now)
 
 
 def _log(root: Path, entry: dict[str, Any]) -> None:

@@ -241,7 +241,7 @@ SCREENSHOTER_CDN = "https://cdn.jsdelivr.net/npm/leaflet-simple-map-screenshoter
 CAPTION_FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
-class PngControl(JSCSSMixin, MacroElement):  # type: ignore[misc]
+class PngControl(JSCSSMixin, MacroElement):
     """A map button that downloads the current view as a PNG, legend included (nothing leaves the browser).
 
     leaflet-simple-map-screenshoter (vendored in ``static/screenshoter/``) draws the map's

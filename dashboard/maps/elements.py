@@ -21,7 +21,7 @@ class LegendEntry:
     label: str
 
 
-class MetricScale(MacroElement):  # type: ignore[misc]
+class MetricScale(MacroElement):
     """A scale bar in metres only (Leaflet's default also shows feet)."""
 
     _template = Template(
@@ -37,7 +37,7 @@ class MetricScale(MacroElement):  # type: ignore[misc]
         self._name = "MetricScale"
 
 
-class FitBounds(MacroElement):  # type: ignore[misc]
+class FitBounds(MacroElement):
     """Fit the view to bounds, again whenever the map's frame is resized, until the user pans.
 
     st_folium sizes its iframe after the map script has run, so a one-off ``fitBounds``
@@ -70,7 +70,7 @@ class FitBounds(MacroElement):  # type: ignore[misc]
         self.bounds = [[float(v) for v in corner] for corner in bounds]
 
 
-class Legend(MacroElement):  # type: ignore[misc]
+class Legend(MacroElement):
     """A plain-HTML legend in the map's corner (branca colormaps need d3 from a CDN)."""
 
     _template = Template(

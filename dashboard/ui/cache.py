@@ -29,8 +29,9 @@ from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
 from dashboard.i18n import Lang
-from dashboard.metrics import METRICS, compute
+from dashboard.metrics import METRICS, Unit, compute
 from dashboard.outputs import demo_mode
+from dashboard.volunteers import UnitBy
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -249,15 +250,15 @@ def _area(data: Dataset, codes: tuple[str, ...]) -> float:
 
 
 @cached(max_entries=32)
-def loop_league(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
+def loop_league(data: Dataset, selection: Selection, by: Unit) -> pl.DataFrame:
     """The closed-loop league of the selected period (cached per selection)."""
-    return closed_loop.league(data, selection, by)  # type: ignore[arg-type]
+    return closed_loop.league(data, selection, by)
 
 
 @cached(max_entries=32)
-def loop_series(data: Dataset, selection: Selection, by: str) -> pl.DataFrame:
+def loop_series(data: Dataset, selection: Selection, by: Unit) -> pl.DataFrame:
     """24 months of every metric per unit, ending with the selected period (cached)."""
-    return closed_loop.monthly_series(data, selection, by, months=24)  # type: ignore[arg-type]
+    return closed_loop.monthly_series(data, selection, by, months=24)
 
 
 @cached("resource", max_entries=4)
@@ -282,9 +283,9 @@ def coverage_layers(data: Dataset) -> tuple[Any, Any, Any]:
 
 
 @cached(max_entries=32)
-def volunteer_metrics(data: Dataset, by: str, period: Period) -> pl.DataFrame:
+def volunteer_metrics(data: Dataset, by: UnitBy, period: Period) -> pl.DataFrame:
     """Volunteer metrics per unit for a period (cached)."""
-    return volunteers.volunteer_metrics(data, by, period)  # type: ignore[arg-type]
+    return volunteers.volunteer_metrics(data, by, period)
 
 
 _REPORTS: OrderedDict[tuple[object, ...], bytes] = OrderedDict()

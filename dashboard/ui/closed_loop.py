@@ -11,34 +11,33 @@ from dashboard.closed_loop import tables as loop_tables
 from dashboard.core.formatting import format_percent
 from dashboard.figures import charts, tables
 from dashboard.i18n import t
-from dashboard.metrics import METRICS, REGISTRY, keys_for, unit_columns
+from dashboard.metrics import METRICS, REGISTRY, Unit, keys_for, unit_columns
 from dashboard.ui import cache, widgets
 from dashboard.ui.frame import Context, period_label
 
 MAX_SMALL_MULTIPLES = 40
 
 
-def unit_picker(ctx: Context) -> str:
+def unit_picker(ctx: Context) -> Unit:
     """Rank streets, communities or grids (grids: those of the chosen communities)."""
     options = closed_loop.league_units(ctx.dataset)
-    return str(
-        st.radio(
-            t("loop.rank_by", ctx.lang),
-            options,
-            key="loop_by",
-            horizontal=True,
-            format_func=lambda u: t(f"common.unit_{u}", ctx.lang),
-        )
+    chosen = st.radio(
+        t("loop.rank_by", ctx.lang),
+        options,
+        key="loop_by",
+        horizontal=True,
+        format_func=lambda u: t(f"common.unit_{u}", ctx.lang),
     )
+    return next((u for u in options if u == chosen), options[0])
 
 
-def league(ctx: Context, by: str) -> pl.DataFrame:
+def league(ctx: Context, by: Unit) -> pl.DataFrame:
     """Red and black lists, the league table and the small multiples; returns the league."""
     lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
     settings = dataset.settings
     table = cache.loop_league(dataset, selection, by)
     lists = closed_loop.red_black(table)
-    code, name = unit_columns(by)  # type: ignore[arg-type]
+    code, name = unit_columns(by)
     red, black = st.columns(2)
     for column, frame, title in ((red, lists.red, "loop.red_list"), (black, lists.black, "loop.black_list")):
         with column:
@@ -82,7 +81,7 @@ def workers(ctx: Context) -> None:
     widgets.show_table(loop_tables.worker_table(frame, ctx.dataset.settings, ctx.lang), ctx.dataset.settings)
 
 
-def score(ctx: Context, table: pl.DataFrame, by: str) -> None:
+def score(ctx: Context, table: pl.DataFrame, by: Unit) -> None:
     lang, settings = ctx.lang, ctx.dataset.settings
     parts = " + ".join(
         f"{weight:g} × "
@@ -97,10 +96,10 @@ def score(ctx: Context, table: pl.DataFrame, by: str) -> None:
     widgets.show_table(loop_tables.score_table(table, by, settings, lang), settings)
 
 
-def shortfall(ctx: Context, table: pl.DataFrame, by: str) -> None:
+def shortfall(ctx: Context, table: pl.DataFrame, by: Unit) -> None:
     """What pulls the chosen unit below target, by category and by grid."""
     lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
-    code, name = unit_columns(by)  # type: ignore[arg-type]
+    code, name = unit_columns(by)
     names = dict(zip(table.get_column(code), table.get_column(name), strict=True))
     worst = table.sort("resolution_rate", nulls_last=True).get_column(code).to_list()
     unit = st.selectbox(

@@ -219,7 +219,7 @@ def _options(kind: str, base: Mapping, lang: Lang) -> tuple[Mapping, bool]:
             columns[0].selectbox(
                 t("imports.crs", lang),
                 DATUMS,
-                index=DATUMS.index(base.crs) if base.crs in DATUMS else 0,  # type: ignore[arg-type]
+                index=DATUMS.index(base.crs) if base.crs in DATUMS else 0,
                 key=f"import_crs_{kind}",
                 format_func=lambda d: t(f"imports.crs_{d}", lang),
             )

@@ -16,6 +16,7 @@ from dashboard.volunteers import charts as volunteer_charts
 from dashboard.volunteers import map as volunteer_map
 from dashboard.volunteers import service_stats
 from dashboard.volunteers import tables as volunteer_tables
+from dashboard.volunteers.coverage import UnitBy
 
 MAP_VALUES = {
     "active_per_1000": "volunteer_map.value_active",
@@ -144,7 +145,7 @@ def coverage_map(ctx: Context) -> None:
 def by_community(ctx: Context) -> None:
     """Every community's volunteers, service and reach (its grids when communities are chosen)."""
     lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
-    by = "grid" if selection.community_codes else "community"
+    by: UnitBy = "grid" if selection.community_codes else "community"
     frame = cache.volunteer_metrics(dataset, by, selection.period)
     if selection.community_codes:
         frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))

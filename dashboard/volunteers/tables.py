@@ -11,6 +11,7 @@ from dashboard.core.formatting import format_count, format_percent
 from dashboard.figures.tables import DisplayTable
 from dashboard.i18n import Lang, t
 from dashboard.metrics import METRICS, unit_columns, volunteer_metric
+from dashboard.volunteers.coverage import UnitBy
 
 
 def gap_display(frame: pl.DataFrame, lang: Lang) -> DisplayTable:
@@ -46,10 +47,10 @@ def team_table(frame: pl.DataFrame, lang: Lang) -> DisplayTable:
     return DisplayTable(table, {}, frame.get_column("team").to_list())
 
 
-def volunteer_unit_table(frame: pl.DataFrame, by: str, keys: Sequence[str], lang: Lang) -> DisplayTable:
+def volunteer_unit_table(frame: pl.DataFrame, by: UnitBy, keys: Sequence[str], lang: Lang) -> DisplayTable:
     """Volunteer metrics per community (or grid), formatted by the volunteer registry."""
 
-    code, name = unit_columns(by)  # type: ignore[arg-type]
+    code, name = unit_columns(by)
     table = pd.DataFrame({t(f"common.unit_{by}", lang): frame.get_column(name).to_list()})
     for key in keys:
         spec = volunteer_metric(key)
