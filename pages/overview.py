@@ -22,11 +22,14 @@ with left:
     st.subheader(t("overview.trend", lang))
     trend = overview.rate_trend(totals, selection)
     widgets.chart(charts.rate_trend_chart(trend, settings, lang), ctx, "resolution_trend")
+    widgets.notes(tables.missing_notes(totals, keys_for("trend"), lang))
 with right:
     st.subheader(t("overview.levels", lang))
     shares = overview.level_shares(totals, selection)
-    widgets.chart(charts.level_share_chart(shares, lang), ctx, "solving_levels")
+    gaps = tables.missing_notes(overview.period_row(totals, selection), overview.LEVEL_KEYS, lang)
+    widgets.chart(charts.level_share_chart(shares, lang, gaps), ctx, "solving_levels")
     st.caption(t("overview.levels_help", lang))
+    widgets.notes(gaps)
 
 st.subheader(t("overview.league", lang))
 league = cache.league(dataset, selection)

@@ -284,3 +284,39 @@ def three_months_root(root: Path) -> Path:
         issues += month_issues(grid, month, done, open_, len(issues))
     write_issues_csv(root, issues)
     return root
+
+
+# Columns a data root may leave out: without them the metrics built on them have no data.
+BARE_DROPPED = ("accepted_at", "resolved_level", "satisfaction", "rework_count")
+
+
+def bare_root(root: Path) -> Path:
+    """A data root without acceptance times, solving levels, ratings, rework counts, residents or service points.
+
+    The tiny grids with a population of 0 (the loader refuses an empty population), issues in G1
+    (6 in September, 10 in October) and G3 (4 in October), all closed on time the day they came in,
+    two volunteers in G1 with one service record in October, and no service points file. What can
+    be measured is on target (resolution and on-time 100%), so no number on any page may be red.
+    """
+    write_grids(root, [{**g, "population": 0} for g in TINY_GRIDS])
+    issues = [
+        *month_issues(G1, "2026-09", 6, 0, 0),
+        *month_issues(G1, "2026-10", 10, 0, 100),
+        *month_issues(G3, "2026-10", 4, 0, 200),
+    ]
+    for issue in issues:
+        issue["status"], issue["source"] = "closed", "grid_patrol"
+    write_issues_csv(root, issues, tuple(c for c in ISSUE_COLUMNS if c not in BARE_DROPPED))
+    data = root / "data"
+    (data / "volunteers.csv").write_text(
+        "volunteer_id,grid_code,registered_at,is_party_member,team\n"
+        f"v1,{G1},2025-01-01,true,东湖先锋队\n"
+        f"v2,{G1},2025-06-01,false,东湖先锋队\n",
+        encoding="utf-8",
+    )
+    (data / "service_records.csv").write_text(
+        "record_id,volunteer_id,served_at,hours,service_type,beneficiaries\n"
+        "r1,v1,2026-10-10 09:00:00,3,elderly_care,2\n",
+        encoding="utf-8",
+    )
+    return root

@@ -150,16 +150,31 @@ def red_black(table: pl.DataFrame, n: int = 5) -> RedBlack:
 def with_score(frame: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     """Add ``score``: the weighted 100-point assessment of :data:`Settings.score_weights`.
 
-    score = Σ weight × rate, with the rework rate counted as (1 − rework rate). A unit
-    missing any component has no score: the number is never shown without its parts.
+    score = Σ weight × rate, with a lower-is-better rate (the rework rate) counted as
+    (1 − rate). The score is null ("—") when any weighted component is null (its inputs
+    are absent, such as no ratings, or nothing to measure, such as no finished issue),
+    and for a unit without issues: a missing part is never counted as 0, and the weights
+    are not rescaled over the parts present. The number is never shown without its parts.
+
+    >>> from dashboard.core.settings import default_settings
+    >>> frame = pl.DataFrame(
+    ...     {"issue_count": [4, 4], "resolution_rate": [0.5, 1.0], "on_time_rate": [0.5, 1.0],
+    ...      "satisfaction_rate": [1.0, None], "rework_rate": [0.0, 0.0]}
+    ... )
+    >>> with_score(frame, default_settings()).get_column("score").to_list()
+    [70.0, None]
     """
     parts = []
     for key, weight in settings.score_weights.items():
         value = 1 - pl.col(key) if not METRICS[key].higher_is_better else pl.col(key)
         parts.append(value * weight)
-    return frame.with_columns(
-        pl.sum_horizontal(parts).alias("score") if parts else pl.lit(None).alias("score")
-    )
+    if not parts:
+        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("score"))
+    empty = pl.any_horizontal(pl.col(key).is_null() for key in settings.score_weights)
+    if "issue_count" in frame.columns:
+        empty = empty | (pl.col("issue_count").fill_null(0) == 0)
+    score = pl.when(empty).then(None).otherwise(pl.sum_horizontal(parts))
+    return frame.with_columns(score.cast(pl.Float64).alias("score"))
 
 
 def shortfall(

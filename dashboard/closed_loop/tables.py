@@ -11,7 +11,13 @@ from dashboard.closed_loop.lifecycle import TimelineEvent
 from dashboard.closed_loop.lifecycle_charts import event_detail, stage_label
 from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.settings import Settings
-from dashboard.figures.tables import DisplayTable, metric_columns, rank_text, small_sample_column
+from dashboard.figures.tables import (
+    DisplayTable,
+    metric_columns,
+    missing_notes,
+    rank_text,
+    small_sample_column,
+)
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import METRICS, Unit, unit_columns
 
@@ -45,7 +51,7 @@ def league_table(
         "—" if s is None else f"{s:.1f}" for s in frame.get_column("score").to_list()
     ]
     small_sample_column(table, frame, settings, lang)
-    return DisplayTable(table, grades, frame.get_column(code).to_list())
+    return DisplayTable(table, grades, frame.get_column(code).to_list(), missing_notes(frame, keys, lang))
 
 
 def score_table(frame: pl.DataFrame, by: Unit, settings: Settings, lang: Lang) -> DisplayTable:
@@ -58,7 +64,7 @@ def score_table(frame: pl.DataFrame, by: Unit, settings: Settings, lang: Lang) -
     ]
     keys = list(settings.score_weights)
     grades = metric_columns(table, ordered, keys, settings, lang)
-    return DisplayTable(table, grades, ordered.get_column(code).to_list())
+    return DisplayTable(table, grades, ordered.get_column(code).to_list(), missing_notes(ordered, keys, lang))
 
 
 def department_table(frame: pl.DataFrame, settings: Settings, lang: Lang) -> DisplayTable:
@@ -75,7 +81,9 @@ def department_table(frame: pl.DataFrame, settings: Settings, lang: Lang) -> Dis
     keys = ("on_time_rate", "resolution_rate", "rework_rate", "median_hours_to_finish", "satisfaction_rate")
     grades = metric_columns(table, frame, keys, settings, lang)
     small_sample_column(table, frame, settings, lang)
-    return DisplayTable(table, grades, frame.get_column("department").to_list())
+    return DisplayTable(
+        table, grades, frame.get_column("department").to_list(), missing_notes(frame, keys, lang)
+    )
 
 
 def worker_table(frame: pl.DataFrame, settings: Settings, lang: Lang) -> DisplayTable:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -53,6 +53,7 @@ def chart_config(name: str, period_key: str = "", scale: int = 2) -> dict[str, A
     }
 
 
+MUTED = "#6b7280"  # grey text: a value the data cannot give
 DEMO_MARK_COLOR = "#b45309"  # the demo badge's orange, dark enough for text on white
 
 
@@ -160,10 +161,30 @@ def league_bar_chart(league: pl.DataFrame, settings: Settings, lang: Lang) -> go
     return base_layout(fig, max(300, 28 * len(names) + 80))
 
 
-def level_share_chart(shares: Mapping[str, float | None], lang: Lang) -> go.Figure:
-    """One stacked bar: solved in the grid, in the community, above the community."""
-    colors = {"grid": "#1a9850", "community": "#91cf60", "above": "#fdae61"}
+def level_share_chart(
+    shares: Mapping[str, float | None], lang: Lang, reasons: Sequence[str] = ()
+) -> go.Figure:
+    """One stacked bar: solved in the grid, in the community, above the community.
+
+    Without shares (nothing finished, or the data has no solving levels) there is no bar,
+    only a grey line of text: ``reasons`` (why the levels are missing) or "no data".
+    """
     fig = go.Figure()
+    if all(shares.get(key) is None for key in ("grid", "community", "above")):
+        fig.add_annotation(
+            text="<br>".join(reasons) or t("common.no_data", lang),
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"color": MUTED},
+            name="no_levels",
+        )
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return base_layout(fig, 140)
+    colors = {"grid": "#1a9850", "community": "#91cf60", "above": "#fdae61"}
     for key in ("grid", "community", "above"):
         value = shares.get(key)
         fig.add_trace(

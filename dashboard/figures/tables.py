@@ -9,7 +9,7 @@ columns, the unit table); each feature's own tables are in its package (``tables
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,30 +17,79 @@ import polars as pl
 
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, t
-from dashboard.metrics import METRICS, Grade, grade
+from dashboard.metrics import METRICS, OUTSIDE, Grade, grade
 
 
 @dataclass
 class DisplayTable:
-    """Text to show, the grade per graded column, and the key of each row (for selection)."""
+    """Text to show, the grade per graded column, the key of each row (for selection), and the
+    notes to show under the table (which metrics are "—" for want of data, and why)."""
 
     frame: pd.DataFrame
     grades: dict[str, list[Grade]] = field(default_factory=dict)
     keys: list[str | None] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _missing_flags(frame: pl.DataFrame, key: str) -> list[bool]:
+    """Per row, whether ``key`` is empty because its inputs are absent (``<key>__missing``)."""
+    column = METRICS[key].missing_column
+    if column not in frame.columns:
+        return [False] * frame.height
+    return [bool(m) for m in frame.get_column(column).to_list()]
 
 
 def metric_columns(
     table: pd.DataFrame, frame: pl.DataFrame, keys: Sequence[str], settings: Settings, lang: Lang
 ) -> dict[str, list[Grade]]:
-    """Add a formatted column per metric of ``keys`` to ``table``; return the grades of the graded ones."""
+    """Add a formatted column per metric of ``keys`` to ``table``; return the grades of the graded ones.
+
+    A value whose inputs are absent (``<key>__missing``) is "—" and never graded.
+    """
     grades: dict[str, list[Grade]] = {}
     for key in keys:
         spec = METRICS[key]
-        values = frame.get_column(key).to_list()
+        values = [
+            None if missing else v
+            for v, missing in zip(frame.get_column(key).to_list(), _missing_flags(frame, key), strict=True)
+        ]
         table[spec.label(lang)] = [spec.format(v, lang) for v in values]
         if spec.graded:
             grades[spec.label(lang)] = [grade(v, spec, settings) for v in values]
     return grades
+
+
+def missing_reasons(frame: pl.DataFrame, keys: Sequence[str], lang: Lang) -> dict[str, str]:
+    """The metrics of ``keys`` that are "—" on some row of ``frame`` for want of data: label → reason.
+
+    The "outside every grid" row is left out (it has no residents by nature).
+    """
+    rows = frame.filter(~pl.col(OUTSIDE).fill_null(False)) if OUTSIDE in frame.columns else frame
+    return {
+        METRICS[key].label(lang): METRICS[key].missing_reason(lang)
+        for key in keys
+        if key in METRICS and any(_missing_flags(rows, key))
+    }
+
+
+def reason_notes(reasons: Mapping[str, str], lang: Lang) -> list[str]:
+    """One line per reason, naming the metrics it empties.
+
+    >>> reason_notes({"Solved in the grid": "no levels", "Solved in the community": "no levels"}, "en")
+    ['Solved in the grid, Solved in the community shown as “—”: no levels.']
+    """
+    labels: dict[str, list[str]] = {}
+    for label, reason in reasons.items():
+        labels.setdefault(reason, []).append(label)
+    sep = t("common.list_sep", lang)
+    return [
+        t("common.missing_note", lang, metrics=sep.join(names), reason=why) for why, names in labels.items()
+    ]
+
+
+def missing_notes(frame: pl.DataFrame, keys: Sequence[str], lang: Lang) -> list[str]:
+    """The notes under a table: which metrics of ``keys`` are "—" for want of data, and why."""
+    return reason_notes(missing_reasons(frame, keys, lang), lang)
 
 
 def small_sample_column(table: pd.DataFrame, frame: pl.DataFrame, settings: Settings, lang: Lang) -> None:
@@ -82,4 +131,5 @@ def unit_table(
         table.insert(0, t("common.rank", lang), rank_text(frame.get_column("rank").to_list()))
     grades = metric_columns(table, frame, keys, settings, lang)
     small_sample_column(table, frame, settings, lang)
-    return DisplayTable(table, grades, frame.get_column(code_column).to_list())
+    notes = missing_notes(frame, keys, lang)
+    return DisplayTable(table, grades, frame.get_column(code_column).to_list(), notes)

@@ -20,17 +20,32 @@ from dashboard.metrics import METRICS, Metric
 POPUP_METRICS = ("issue_count", "resolution_rate", "overdue_open_count")
 
 
+def _missing_flags(joined: gpd.GeoDataFrame, spec: Metric) -> list[bool]:
+    """Per grid, whether the metric is empty because the data lacks its inputs (``<key>__missing``)."""
+    if spec.missing_column not in joined.columns:
+        return [False] * len(joined)
+    return [bool(v) for v in joined[spec.missing_column].eq(True).tolist()]
+
+
+def _value_text(value: float | None, missing: bool, spec: Metric, lang: Lang) -> str:
+    """The metric as a tooltip shows it: "— (no acceptance times in the data)" when its inputs are absent."""
+    if missing:
+        return t("common.missing_value", lang, reason=spec.missing_reason(lang))
+    return spec.format(value, lang)
+
+
 def _grid_texts(
     joined: gpd.GeoDataFrame, values: Sequence[float | None], spec: Metric, lang: Lang
 ) -> tuple[list[str], list[str]]:
     """Each grid's tooltip (community, worker, residents, the metric) and popup (with the issue counts)."""
     tips, popups = [], []
-    for row, value in zip(joined.itertuples(index=False), values, strict=True):
+    rows = zip(joined.itertuples(index=False), values, _missing_flags(joined, spec), strict=True)
+    for row, value, missing in rows:
         base = [
             (t("map.community", lang), str(row.community_name)),
             (t("map.grid_worker", lang), str(getattr(row, "grid_worker", "") or "—")),
             (t("map.population", lang), format_count(row.population, lang)),
-            (spec.label(lang), spec.format(value, lang)),
+            (spec.label(lang), _value_text(value, missing, spec, lang)),
         ]
         tips.append(table_html(base, str(row.grid_name)))
         detail = [
@@ -85,13 +100,17 @@ def grid_map(
     """Grids coloured by ``spec`` (values per ``grid_code`` in ``values``), with community and street outlines.
 
     ``values`` carries ``grid_code``, the metric column and ``issue_count``/``resolution_rate``
-    for the popup. ``focus`` (community codes) zooms the map to those communities and labels
+    for the popup. A grid whose value the data cannot give (``<key>__missing``) is grey, never
+    graded, with the reason in its tooltip and in the legend. ``focus`` (community codes) zooms the map to those communities and labels
     their grids; otherwise community names are labelled.
     """
     extra = values.select(["grid_code", *(c for c in values.columns if c not in grids.columns)])
     joined = grids.merge(extra.to_pandas(), on="grid_code", how="left")
-    metric_values = numbers(joined[spec.key])
-    colors, legend = metric_classes(metric_values, spec, settings, lang)
+    missing = _missing_flags(joined, spec)
+    metric_values = [None if m else v for v, m in zip(numbers(joined[spec.key]), missing, strict=True)]
+    colors, legend = metric_classes(
+        metric_values, spec, settings, lang, spec.missing_reason(lang) if any(missing) else None
+    )
     joined["fill"] = colors
     joined["tip"], joined["pop"] = _grid_texts(joined, metric_values, spec, lang)
     m = base_map(settings, height)

@@ -34,9 +34,12 @@ def numbers(values: Iterable[Any]) -> list[float | None]:
 
 
 def metric_classes(
-    values: Sequence[float | None], spec: Metric, settings: Settings, lang: Lang
+    values: Sequence[float | None], spec: Metric, settings: Settings, lang: Lang, reason: str | None = None
 ) -> tuple[list[str], list[LegendEntry]]:
-    """A colour per value and the legend: target grades for graded rates, quantile classes otherwise."""
+    """A colour per value and the legend: target grades for graded rates, quantile classes otherwise.
+
+    Empty values are grey ("no data", with ``reason`` when the data lacks the metric's inputs).
+    """
     if spec.graded:
         colors = [settings.colors[grade(v, spec, settings)] if v is not None else NO_DATA for v in values]
         target, amber = (
@@ -50,7 +53,8 @@ def metric_classes(
         ]
     else:
         colors, legend = quantile_classes(values, spec.higher_is_better, lambda v: spec.format(v, lang))
-    legend.append(LegendEntry(NO_DATA, t("common.grade_none", lang)))
+    none = t("common.grade_none", lang)
+    legend.append(LegendEntry(NO_DATA, none if reason is None else f"{none}: {reason}"))
     return colors, legend
 
 

@@ -142,11 +142,17 @@ class Card:
 
 
 def cards(kpis: Sequence[Kpi], lang: Lang, th: Theme) -> list[Card]:
-    """The headline numbers as cards, rates with a target coloured by their grade."""
+    """The headline numbers as cards, rates with a target coloured by their grade.
+
+    A value the data cannot give is "—" in the muted grey, its reason in place of the grade.
+    """
     out = []
     for kpi in kpis:
         spec = METRICS[kpi.key]
-        if spec.graded and kpi.grade != "none":
+        reason = kpi.reason(lang)
+        if reason is not None:
+            color, note = th.none, reason
+        elif spec.graded and kpi.grade != "none":
             color = th.grade_color(kpi.grade)
             note = t(f"common.grade_{kpi.grade}", lang)
         else:

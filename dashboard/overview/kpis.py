@@ -36,7 +36,10 @@ def scope_totals(dataset: Dataset, selection: Selection, months: int = 12) -> pl
 
 
 def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> list[Kpi]:
-    """The KPI cards: value, change from the previous period, grade and a 12-month sparkline."""
+    """The KPI cards: value, change from the previous period, grade and a 12-month sparkline.
+
+    A metric whose inputs the data lacks is empty and ``missing`` (with its reason), never graded.
+    """
     current_key, previous_key = selection.period.key(), selection.period.previous().key()
     rows = {row[PERIOD]: row for row in totals.iter_rows(named=True)}
     months = [p.key() for p in trailing_months(selection.period, 12)]
@@ -44,6 +47,7 @@ def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> li
     for key in keys_for("headline"):
         spec = METRICS[key]
         current, previous = rows[current_key], rows[previous_key]
+        missing = bool(current.get(spec.missing_column))
         kpis.append(
             Kpi(
                 key=key,
@@ -51,8 +55,9 @@ def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> li
                 previous=previous[key],
                 numerator=current.get(spec.num_column),
                 denominator=current.get(spec.den_column),
-                grade=grade(current[key], spec, dataset.settings),
+                grade="none" if missing else grade(current[key], spec, dataset.settings),
                 trend=tuple(rows[m][key] for m in months if m in rows),
+                missing=missing,
             )
         )
     return kpis
@@ -106,6 +111,7 @@ def league_table(dataset: Dataset, selection: Selection) -> pl.DataFrame:
         "community_name",
         OUTSIDE,
         *keys_for("league"),
+        *(METRICS[k].missing_column for k in keys_for("league") if METRICS[k].can_be_missing),
         "grade",
         "small_sample",
         spec.num_column,
@@ -114,9 +120,21 @@ def league_table(dataset: Dataset, selection: Selection) -> pl.DataFrame:
     return pl.concat([ranked.select(columns), outside.select(columns)])
 
 
+def period_row(totals: pl.DataFrame, selection: Selection) -> pl.DataFrame:
+    """The row of :func:`scope_totals` for the selected period."""
+    return totals.filter(pl.col(PERIOD) == selection.period.key())
+
+
+LEVEL_KEYS = ("grid_level_share", "community_level_share")
+
+
 def level_shares(totals: pl.DataFrame, selection: Selection) -> dict[str, float | None]:
-    """Small matters stay in the grid, bigger ones in the community: shares solved at each level."""
-    row = totals.filter(pl.col(PERIOD) == selection.period.key()).row(0, named=True)
+    """Small matters stay in the grid, bigger ones in the community: shares solved at each level.
+
+    Every share is None when no issue was finished or the data has no solving levels
+    (then nothing is "above the community" either: see :data:`LEVEL_KEYS`' ``__missing``).
+    """
+    row = period_row(totals, selection).row(0, named=True)
     grid, community = row["grid_level_share"], row["community_level_share"]
     return {
         "grid": grid,

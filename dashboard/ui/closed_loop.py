@@ -79,6 +79,7 @@ def workers(ctx: Context) -> None:
     st.caption(t("loop.workers_note", ctx.lang))
     frame = closed_loop.grid_workers(ctx.dataset, ctx.selection)
     widgets.show_table(loop_tables.worker_table(frame, ctx.dataset.settings, ctx.lang), ctx.dataset.settings)
+    widgets.scope_notes(ctx, ("grid_level_share",))
 
 
 def score(ctx: Context, table: pl.DataFrame, by: Unit) -> None:
@@ -150,6 +151,7 @@ def flow(ctx: Context) -> None:
         st.markdown(f"#### {t('lifecycle.level_mix_title', lang)}")
         mix = lifecycle.level_mix(issues, selection.period, selection.as_of(dataset), dataset.settings)
         widgets.chart(lifecycle_charts.level_mix_chart(mix, lang), ctx, "solving_levels_by_unit")
+        widgets.scope_notes(ctx, ("grid_level_share", "community_level_share"))
     st.markdown(f"#### {t('lifecycle.finish_time_title', lang)}")
     hours = lifecycle.finish_hours_by_category(
         issues, selection.period, selection.as_of(dataset), dataset.settings

@@ -35,13 +35,18 @@ def headline(ctx: Context) -> pl.DataFrame:
     else:
         frame = cache.volunteer_metrics(dataset, "street", selection.period)
     totals = service_stats.totals(frame)
+    reasons = volunteers.missing_reasons(dataset, frame, lang)
     columns = st.columns(len(keys_for("volunteer_headline")))
     for column, key in zip(columns, keys_for("volunteer_headline"), strict=True):
         spec = volunteer_metric(key)
+        reason = reasons.get(key) if totals[key] is None else None
+        help_text = f"{spec.help(lang)}\n\n{spec.formula(lang)}"
         column.metric(
-            spec.label(lang),
+            spec.label(lang) if reason is None else f"{spec.label(lang)} :gray-badge[{reason}]",
             spec.format(totals[key], lang),
-            help=f"{spec.help(lang)}\n\n{spec.formula(lang)}",
+            help=help_text
+            if reason is None
+            else f"{t('common.missing_value', lang, reason=reason)}\n\n{help_text}",
             border=True,
         )
     return frame
@@ -84,10 +89,18 @@ def _service_points(dataset: Dataset) -> pl.DataFrame:
     )
 
 
-def _suggestion(site: volunteers.Suggestion | None, lang: Lang) -> tuple[float, float, str] | None:
-    """The suggested site for the map (lon, lat, text), told above the map too (or that none is needed)."""
+def _suggestion(
+    site: volunteers.Suggestion | None, gaps: tuple[volunteers.Gap, ...], lang: Lang
+) -> tuple[float, float, str] | None:
+    """The suggested site for the map (lon, lat, text), told above the map too (or that none is needed).
+
+    Without service points or residents the page says so: it never claims full coverage then.
+    """
+    for gap in gaps:
+        st.info(t(f"volunteer.no_{gap}", lang))
     if site is None:
-        st.success(t("volunteer.suggestion_none", lang, metres=800))
+        if not gaps:
+            st.success(t("volunteer.suggestion_none", lang, metres=800))
         return None
     text = t(
         "volunteer_map.suggestion",
@@ -106,8 +119,12 @@ def coverage_map(ctx: Context) -> None:
     value = _map_value(lang)
     grids_frame, categories = _grid_values(ctx, value)
     circles, uncovered, site = cache.coverage_layers(dataset)
+    gaps = volunteers.reach_gaps(dataset)
+    if "service_points" in gaps:
+        uncovered = uncovered.iloc[0:0]  # without service points nothing is "uncovered": reach is unknown
     spec = volunteer_metric("service_point_coverage_share" if value == "quadrant" else value)
-    suggestion = _suggestion(site, lang)
+    suggestion = _suggestion(site, gaps, lang)
+    reason = None if categories else volunteers.missing_reasons(dataset, grids_frame, lang).get(value)
     m = volunteer_map.coverage_map(
         dataset.grids,
         grids_frame,
@@ -124,6 +141,7 @@ def coverage_map(ctx: Context) -> None:
         lang,
         focus=selection.community_codes,
         categories=categories,
+        missing_reason=reason,
     )
     widgets.show_map(
         m,
@@ -150,8 +168,9 @@ def by_community(ctx: Context) -> None:
     if selection.community_codes:
         frame = frame.filter(pl.col("community_code").is_in(list(selection.community_codes)))
     st.markdown(f"#### {t('volunteer_map.by_unit', lang, unit=t(f'common.unit_{by}', lang))}")
+    reasons = volunteers.missing_reasons(dataset, frame, lang)
     widgets.show_table(
-        volunteer_tables.volunteer_unit_table(frame, by, keys_for("volunteer_units"), lang),
+        volunteer_tables.volunteer_unit_table(frame, by, keys_for("volunteer_units"), lang, reasons),
         dataset.settings,
         rows=12,
     )

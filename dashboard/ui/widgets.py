@@ -15,10 +15,10 @@ from dashboard.core.formatting import format_count
 from dashboard.core.selection import IssueFilter, filter_options, issue_filter_from_query
 from dashboard.core.settings import Settings
 from dashboard.figures import charts
-from dashboard.figures.tables import DisplayTable
+from dashboard.figures.tables import DisplayTable, missing_notes
 from dashboard.i18n import Lang, label, t
 from dashboard.maps import assets as map_assets
-from dashboard.metrics import METRIC_KEYS, METRICS, Kpi
+from dashboard.metrics import METRIC_KEYS, METRICS, PERIOD, Kpi
 from dashboard.outputs import export
 from dashboard.ui import cache
 from dashboard.ui.frame import PENDING_COMMUNITIES, Context, period_label, set_query
@@ -29,23 +29,38 @@ GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"
 def _kpi_help(kpi: Kpi, lang: Lang) -> str:
     spec = METRICS[kpi.key]
     text = f"{spec.help(lang)}\n\n{spec.formula(lang)}"
+    reason = kpi.reason(lang)
+    if reason is not None:
+        return f"{t('common.missing_value', lang, reason=reason)}\n\n{text}"
     if spec.is_rate and kpi.denominator is not None:
         text += f"\n\n{format_count(kpi.numerator, lang)} / {format_count(kpi.denominator, lang)}"
     return text
 
 
+def _kpi_label(kpi: Kpi, lang: Lang) -> str:
+    """The card's label with its grade badge; a missing value gets a grey badge with its reason instead."""
+    spec = METRICS[kpi.key]
+    label = spec.label(lang)
+    reason = kpi.reason(lang)
+    if reason is not None:
+        return f"{label} :{GRADE_BADGE['none']}-badge[{reason}]"
+    if spec.graded and kpi.grade != "none":
+        label += f" :{GRADE_BADGE[kpi.grade]}-badge[{t(f'common.grade_{kpi.grade}', lang)}]"
+    return label
+
+
 def kpi_cards(kpis: Sequence[Kpi], lang: Lang, per_row: int = 3) -> None:
-    """Big numbers with their grade against target, the change from last period and a sparkline."""
+    """Big numbers with their grade against target, the change from last period and a sparkline.
+
+    A value the data cannot give shows "—" with the reason in a grey badge, never a grade.
+    """
     for start in range(0, len(kpis), per_row):
         columns = st.columns(per_row)
         for column, kpi in zip(columns, kpis[start : start + per_row], strict=False):
             spec = METRICS[kpi.key]
-            label = spec.label(lang)
-            if spec.graded and kpi.grade != "none":
-                label += f" :{GRADE_BADGE[kpi.grade]}-badge[{t(f'common.grade_{kpi.grade}', lang)}]"
             trend = [v for v in kpi.trend if v is not None]
             column.metric(
-                label,
+                _kpi_label(kpi, lang),
                 kpi.text(lang),
                 delta=kpi.delta(lang),
                 delta_color="normal" if spec.higher_is_better else "inverse",
@@ -54,6 +69,18 @@ def kpi_cards(kpis: Sequence[Kpi], lang: Lang, per_row: int = 3) -> None:
                 chart_data=trend if len(trend) > 1 else None,
                 chart_type="line",
             )
+
+
+def notes(lines: Sequence[str]) -> None:
+    """Small print under a table or chart (which metrics are "—" for want of data, and why)."""
+    for line in lines:
+        st.caption(line)
+
+
+def scope_notes(ctx: Context, keys: Sequence[str]) -> None:
+    """The notes for metrics of ``keys`` the selection's data cannot give in the chosen period."""
+    totals = cache.totals(ctx.dataset, ctx.selection)
+    notes(missing_notes(totals.filter(pl.col(PERIOD) == ctx.selection.period.key()), keys, ctx.lang))
 
 
 def chart(figure: Any, ctx: Context, name: str, **kwargs: Any) -> Any:
@@ -104,7 +131,7 @@ def _grade_style(settings: Settings) -> dict[str, str]:
 def show_table(
     display: DisplayTable, settings: Settings, select_key: str | None = None, rows: int = 25
 ) -> str | None:
-    """Draw a :class:`~dashboard.tables.DisplayTable`, graded cells coloured against target.
+    """Draw a :class:`~dashboard.tables.DisplayTable`, graded cells coloured against target, its notes below.
 
     Tall enough for ``rows`` rows, then it scrolls. With ``select_key`` a row can be
     clicked, and the key of the chosen row is returned.
@@ -124,6 +151,7 @@ def show_table(
         selection_mode="single-row",
         key=select_key,
     )
+    notes(display.notes)
     if select_key is None:
         return None
     chosen = list(getattr(getattr(event, "selection", None), "rows", []) or [])

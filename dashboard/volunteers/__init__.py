@@ -12,10 +12,13 @@ from dashboard.volunteers.coverage import (
 from dashboard.volunteers.measures import (
     ACTIVE_DAYS,
     QUADRANTS,
+    Gap,
     Kind,
     gap_table,
     grid_volunteer_counts,
+    missing_reasons,
     quadrant_label,
+    reach_gaps,
     volunteer_metrics,
 )
 from dashboard.volunteers.projection import QUAD_SEGS, WGS84, metric_crs
@@ -40,6 +43,7 @@ __all__ = [
     "SPECIAL_GROUP_KINDS",
     "WALK_RADII",
     "WGS84",
+    "Gap",
     "Kind",
     "SpecialGroups",
     "Suggestion",
@@ -50,7 +54,9 @@ __all__ = [
     "gap_table",
     "grid_volunteer_counts",
     "metric_crs",
+    "missing_reasons",
     "quadrant_label",
+    "reach_gaps",
     "special_groups",
     "suggest_site",
     "uncovered",

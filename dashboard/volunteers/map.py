@@ -38,8 +38,14 @@ def _value_classes(
     value_key: str,
     fmt: Callable[[float], str],
     categories: dict[str, tuple[str, str]] | None,
+    lang: Lang,
+    reason: str | None = None,
 ) -> tuple[list[str], list[LegendEntry], list[str]]:
-    """Each grid's colour, the legend, and each grid's value as text for its tooltip."""
+    """Each grid's colour, the legend, and each grid's value as text for its tooltip.
+
+    Grids without a value are grey ("no data" in the legend), with ``reason`` when the data lacks
+    what the value needs (no service points, no residents).
+    """
     if categories is not None:
         # A bivariate (categorical) map: each grid in its class, e.g. demand against supply.
         keys = [v if isinstance(v, str) else None for v in values]
@@ -51,7 +57,11 @@ def _value_classes(
     colors, legend = (
         share_classes(raw, fmt) if value_key.endswith("_share") else quantile_classes(raw, True, fmt)
     )
-    return colors, legend, ["—" if v is None else fmt(v) for v in raw]
+    empty = "—" if reason is None else t("common.missing_value", lang, reason=reason)
+    if any(v is None for v in raw):
+        none = t("common.grade_none", lang)
+        legend.append(LegendEntry(NO_DATA, none if reason is None else f"{none}: {reason}"))
+    return colors, legend, [empty if v is None else fmt(v) for v in raw]
 
 
 def _value_layer(
@@ -182,15 +192,19 @@ def coverage_map(
     focus: Sequence[str] = (),
     height: int = 640,
     categories: dict[str, tuple[str, str]] | None = None,
+    missing_reason: str | None = None,
 ) -> folium.Map:
     """Grids coloured by a volunteer measure, service points with their walking circles, uncovered areas hatched red.
 
     ``circles`` has a ``radius_m`` column (400/800/1200 m); ``suggestion`` is (lon, lat, tooltip)
     of the suggested next service point. With ``categories`` (value → (colour, label)) the
     value column holds class names instead of numbers (the demand/supply quadrants).
+    ``missing_reason`` says why grids have no value (in their tooltips and the legend).
     """
     joined = grids.merge(values.select("grid_code", value_key).to_pandas(), on="grid_code", how="left")
-    colors, legend, texts = _value_classes(list(joined[value_key]), value_key, fmt, categories)
+    colors, legend, texts = _value_classes(
+        list(joined[value_key]), value_key, fmt, categories, lang, missing_reason
+    )
     joined["fill"] = colors
     m = base_map(settings, height)
     _value_layer(joined, texts, value_label, settings, lang).add_to(m)

@@ -32,6 +32,11 @@ QUADRANTS: Final[tuple[str, ...]] = (
     "no_residents",
 )
 
+Gap = Literal["service_points", "population"]
+# The volunteer metrics that need residents, and the one that needs service points too.
+PER_RESIDENT: Final = ("volunteers_per_1000", "active_per_1000", "service_point_coverage_share")
+REACH: Final = "service_point_coverage_share"
+
 
 def _empty_volunteers() -> pl.DataFrame:
     return pl.DataFrame(
@@ -156,13 +161,46 @@ def _with_rates(table: pl.DataFrame) -> pl.DataFrame:
 
 def _with_reach(table: pl.DataFrame, dataset: Dataset, by: UnitBy) -> pl.DataFrame:
     """The residents' share within reach of a service point (null without service points)."""
-    if dataset.service_points is None:
+    points = dataset.service_points
+    if points is None or "service_points" in reach_gaps(dataset):
         return table.with_columns(pl.lit(None, dtype=pl.Float64).alias("service_point_coverage_share"))
     code = schema.UNIT_COLUMNS[by][0]
-    reach = coverage_share(coverage(dataset.grids, dataset.service_points), by).select(
+    reach = coverage_share(coverage(dataset.grids, points), by).select(
         code, pl.col("coverage_share").alias("service_point_coverage_share")
     )
     return table.join(reach, on=code, how="left")
+
+
+def reach_gaps(dataset: Dataset) -> tuple[Gap, ...]:
+    """What the data lacks to measure service-point reach: service points (no file, or an empty
+    one), residents (every grid's population is 0); empty when reach can be measured."""
+    gaps: list[Gap] = []
+    if dataset.service_points is None or dataset.service_points.is_empty():
+        gaps.append("service_points")
+    if not (dataset.units.get_column("population").fill_null(0) > 0).any():
+        gaps.append("population")
+    return tuple(gaps)
+
+
+def missing_reasons(dataset: Dataset, frame: pl.DataFrame, lang: Lang) -> dict[str, str]:
+    """Why volunteer metrics are empty ("—") on rows of ``frame`` (from :func:`volunteer_metrics`),
+    by metric key: no volunteer register, no residents in a unit, no service points.
+
+    A metric empty for another reason (no volunteers yet: no party members' share) is not listed.
+    """
+    reasons: dict[str, str] = {}
+    if "service_points" in reach_gaps(dataset):
+        reasons[REACH] = t("volunteer.missing_service_points", lang)
+    if dataset.volunteers is None:
+        for spec in VOLUNTEER_REGISTRY:
+            if spec.key != REACH:
+                reasons[spec.key] = t("volunteer.missing_volunteers", lang)
+    if (frame.get_column("population").fill_null(0) <= 0).any():
+        for key in PER_RESIDENT:
+            reasons.setdefault(key, t("volunteer.missing_population", lang))
+    return {
+        key: why for key, why in reasons.items() if key in frame.columns and frame.get_column(key).has_nulls()
+    }
 
 
 def volunteer_metrics(
@@ -174,7 +212,8 @@ def volunteer_metrics(
     its parents', as in :func:`dashboard.metrics.compute`) and ``population``.
     Counts of units without volunteers are 0; a rate or per-1,000 value whose
     denominator is 0 is null. Without a volunteers table the volunteer columns are
-    null; without a service points table so is ``service_point_coverage_share``.
+    null; without service points (no table, or an empty one) so is
+    ``service_point_coverage_share`` (never 0% or 100%: :func:`missing_reasons` says why).
     ``as_of`` caps the period's end (registered and active "by the end").
     """
     if by not in schema.UNIT_COLUMNS:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import polars as pl
 
 from dashboard.core.formatting import format_count, format_percent
-from dashboard.figures.tables import DisplayTable
+from dashboard.figures.tables import DisplayTable, reason_notes
 from dashboard.i18n import Lang, t
 from dashboard.metrics import METRICS, unit_columns, volunteer_metric
 from dashboard.volunteers.coverage import UnitBy
@@ -47,12 +47,18 @@ def team_table(frame: pl.DataFrame, lang: Lang) -> DisplayTable:
     return DisplayTable(table, {}, frame.get_column("team").to_list())
 
 
-def volunteer_unit_table(frame: pl.DataFrame, by: UnitBy, keys: Sequence[str], lang: Lang) -> DisplayTable:
-    """Volunteer metrics per community (or grid), formatted by the volunteer registry."""
+def volunteer_unit_table(
+    frame: pl.DataFrame, by: UnitBy, keys: Sequence[str], lang: Lang, reasons: Mapping[str, str] | None = None
+) -> DisplayTable:
+    """Volunteer metrics per community (or grid), formatted by the volunteer registry.
 
+    ``reasons`` (metric key → why it is empty, from :func:`~dashboard.volunteers.missing_reasons`)
+    become the notes under the table.
+    """
     code, name = unit_columns(by)
     table = pd.DataFrame({t(f"common.unit_{by}", lang): frame.get_column(name).to_list()})
     for key in keys:
         spec = volunteer_metric(key)
         table[spec.label(lang)] = [spec.format(v, lang) for v in frame.get_column(key).to_list()]
-    return DisplayTable(table, {}, frame.get_column(code).to_list())
+    shown = {volunteer_metric(k).label(lang): why for k, why in (reasons or {}).items() if k in keys}
+    return DisplayTable(table, {}, frame.get_column(code).to_list(), reason_notes(shown, lang))

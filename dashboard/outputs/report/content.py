@@ -26,7 +26,7 @@ from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
 from dashboard.figures import tables
 from dashboard.i18n import Lang, label, t
-from dashboard.metrics import METRICS, PERIOD, Grade, in_period, keys_for, unit_columns, volunteer_metric
+from dashboard.metrics import METRICS, PERIOD, Grade, Kpi, in_period, keys_for, unit_columns, volunteer_metric
 
 SLIDE_KEYS: Final[tuple[str, ...]] = (
     "title",
@@ -211,35 +211,45 @@ def _as_of(dataset: Dataset) -> str:
     return f"{dataset.as_of:%Y-%m-%d %H:%M}"
 
 
-def _kpi_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lang: Lang) -> Slide:
-    items = []
-    for kpi in overview.headline(totals, selection, dataset):
-        spec = METRICS[kpi.key]
-        delta = kpi.delta(lang)
-        change = None if kpi.value is None or kpi.previous is None else kpi.value - kpi.previous
-        good = None if not change else (change > 0) == spec.higher_is_better
-        items.append(
-            KpiItem(
-                label=spec.label(lang),
-                value=kpi.text(lang),
-                target=t("report.kpi_target", lang, target=format_percent(dataset.settings.target, 0))
-                if spec.graded
-                else None,
-                delta=t(f"report.kpi_vs_{'last' if selection.period.is_month else 'prev'}", lang, delta=delta)
-                if delta is not None
-                else t("report.kpi_no_previous", lang),
-                grade=kpi.grade,
-                delta_good=good,
-            )
-        )
-    shares = overview.level_shares(totals, selection)
-    note = t(
-        "report.levels_note",
-        lang,
-        grid=format_percent(shares["grid"]),
-        community=format_percent(shares["community"]),
-        above=format_percent(shares["above"]),
+def _kpi_item(kpi: Kpi, dataset: Dataset, selection: Selection, lang: Lang) -> KpiItem:
+    """One headline number; a value the data cannot give is "—" with its reason, ungraded."""
+    spec = METRICS[kpi.key]
+    reason = kpi.reason(lang)
+    if reason is not None:
+        return KpiItem(label=spec.label(lang), value=kpi.text(lang), delta=reason)
+    delta = kpi.delta(lang)
+    change = None if kpi.value is None or kpi.previous is None else kpi.value - kpi.previous
+    good = None if not change else (change > 0) == spec.higher_is_better
+    return KpiItem(
+        label=spec.label(lang),
+        value=kpi.text(lang),
+        target=t("report.kpi_target", lang, target=format_percent(dataset.settings.target, 0))
+        if spec.graded
+        else None,
+        delta=t(f"report.kpi_vs_{'last' if selection.period.is_month else 'prev'}", lang, delta=delta)
+        if delta is not None
+        else t("report.kpi_no_previous", lang),
+        grade=kpi.grade,
+        delta_good=good,
     )
+
+
+def _kpi_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lang: Lang) -> Slide:
+    items = [
+        _kpi_item(kpi, dataset, selection, lang) for kpi in overview.headline(totals, selection, dataset)
+    ]
+    gaps = tables.missing_notes(overview.period_row(totals, selection), overview.LEVEL_KEYS, lang)
+    shares = overview.level_shares(totals, selection)
+    if gaps or shares["grid"] is None:
+        note = " ".join(gaps) or t("common.no_data", lang)
+    else:
+        note = t(
+            "report.levels_note",
+            lang,
+            grid=format_percent(shares["grid"]),
+            community=format_percent(shares["community"]),
+            above=format_percent(shares["above"]),
+        )
     return Slide("kpis", t("report.kpi_title", lang), (KpiBlock(tuple(items)),), notes=(note,))
 
 
@@ -257,7 +267,7 @@ def _league_slides(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[
     dropped = {t("loop.score", lang), *([small] if not shown.get_column("small_sample").any() else [])}
     keep = [c for c in display.frame.columns if c not in dropped]
     block = _display(display, keep)
-    notes = []
+    notes = list(display.notes)
     if table.height > shown.height:
         notes.append(t("report.league_more", lang, n=table.height - shown.height))
     league = Slide(
@@ -356,10 +366,13 @@ def _volunteer_block(dataset: Dataset, selection: Selection, lang: Lang) -> KpiB
     else:
         frame = volunteers.volunteer_metrics(dataset, "street", selection.period)
     totals = service_stats.totals(frame)
+    reasons = volunteers.missing_reasons(dataset, frame, lang)
     items = []
     for key in keys_for("volunteer_headline"):
         spec = volunteer_metric(key)
-        items.append(KpiItem(label=spec.label(lang), value=spec.format(totals[key], lang)))
+        # An empty value says why (no service points, no residents), in place of a change.
+        reason = reasons.get(key) if totals[key] is None else None
+        items.append(KpiItem(label=spec.label(lang), value=spec.format(totals[key], lang), delta=reason))
     return KpiBlock(tuple(items))
 
 
