@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from dashboard import ingest
+from dashboard.core.conversions import parse_time_text
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.core.problems import DataError, Problem
@@ -137,3 +138,22 @@ def test_rows_without_a_place_are_named_alike(tmp_path: Path) -> None:
     loaded = _load_problems(root)
     assert loaded == {("missing_location", "grid_code", (3,))}
     assert _keys(ingest.prepare(root, "issues", data, "issues.csv").errors) == loaded
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("2026-10-01T09:00:00+08:00", "2026-10-01 09:00:00"),
+        ("2026-10-01 09:00:00.000000+08:00", "2026-10-01 09:00:00"),  # a zoned Parquet column as text
+        ("2026-10-01 09:00:00 +0800", "2026-10-01 09:00:00"),
+        ("2026-10-01T09:00+08", "2026-10-01 09:00:00"),
+        ("2026-10-01T01:00:00Z", "2026-10-01 09:00:00"),
+        ("2026-09-30T20:00:00-05:00", "2026-10-01 09:00:00"),
+        ("2026-10-01T09:00:00", "2026-10-01 09:00:00"),  # no zone: local already
+        ("2026-10-01", "2026-10-01 00:00:00"),
+        ("2026-10-01T09:00:00+8a", None),
+    ],
+)
+def test_time_text_with_or_without_a_zone(text: str, local: str | None) -> None:
+    parsed = pl.select(parse_time_text(pl.lit(text))).item()
+    assert (None if parsed is None else str(parsed)) == local

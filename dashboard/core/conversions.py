@@ -23,10 +23,14 @@ TIME_FORMATS: tuple[str, ...] = (
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f", "")
 LOCAL_TZ = "Asia/Shanghai"
-# An ISO 8601 time with its zone: what comes before (a date and a time of day), then ``Z`` or an offset
-# (``+08:00``, ``+0800``, ``-05``), optionally after a space. A bare date never matches (``2026-10-01``
-# does not end in an offset).
-ZONED_TIME = r"^(.*\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)$"
+# ISO 8601 times with their zone: ``Z`` or an offset (``+08:00``, ``+0800``, ``+08``), ``T`` or a space.
+ZONED_FORMATS: tuple[str, ...] = (
+    "%+",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M%#z",
+    "%Y-%m-%d %H:%M%#z",
+)
 
 
 def as_text(value: Any) -> str | None:
@@ -89,31 +93,20 @@ def text_column(frame: pl.DataFrame, column: str) -> pl.Expr:
     return pl.when(expr == "").then(None).otherwise(expr).alias(column)
 
 
-def _offset_minutes(zone: pl.Expr) -> pl.Expr:
-    """Minutes east of UTC of ``Z``, ``UTC``, ``+08:00``, ``+0800`` or ``-05``."""
-    digits = zone.str.replace(":", "", literal=True)
-    hours = digits.str.slice(1, 2).cast(pl.Int64, strict=False)
-    minutes = digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
-    sign = pl.when(zone.str.starts_with("-")).then(-1).otherwise(1)
-    utc = zone.str.to_uppercase().is_in(["Z", "UTC"])
-    return pl.when(utc).then(0).otherwise(sign * (hours * 60 + minutes))
-
-
 def parse_time_text(text: pl.Expr, formats: Sequence[str] = TIME_FORMATS) -> pl.Expr:
     """Text to naive local datetimes by ``formats`` (the first that fits); null where none does.
 
-    A time that names its zone (ISO 8601: ``2026-10-01T01:00:00Z``, ``2026-10-01T09:00:00+08:00``)
-    is converted to local time (:data:`LOCAL_TZ`) and the zone dropped, like a zoned Parquet column.
-    The loader and the import both parse times here, so they accept the same text.
+    A time that names its zone (ISO 8601, :data:`ZONED_FORMATS`: ``2026-10-01T01:00:00Z``,
+    ``2026-10-01T09:00:00+08:00``) is converted to local time (:data:`LOCAL_TZ`) and the zone
+    dropped, like a zoned Parquet column. The loader and the import both parse times here.
     """
     text = text.str.strip_chars()
-    base = text.str.extract(ZONED_TIME, 1)
-    zone = text.str.extract(ZONED_TIME, 2)
-    plain = pl.coalesce(base, text)
-    parsed = pl.coalesce([plain.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats])
-    utc = (parsed - pl.duration(minutes=_offset_minutes(zone))).dt.replace_time_zone("UTC")
-    local = utc.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None).dt.cast_time_unit("us")
-    return pl.when(zone.is_null()).then(parsed).otherwise(local)
+    naive = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
+    zoned = pl.coalesce(
+        [text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False) for fmt in ZONED_FORMATS]
+    )
+    local = zoned.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None)
+    return pl.coalesce(*naive, local)
 
 
 def time_column(frame: pl.DataFrame, column: str) -> pl.Expr:
