@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import polars as pl
 
@@ -24,6 +24,9 @@ from dashboard.core.periods import Period, parse_period
 from dashboard.core.problems import DataError
 from dashboard.i18n import LANGS, Lang, as_lang, t
 from dashboard.metrics import METRIC_KEYS, METRICS, Unit, compute, keys_for, unit_columns, volunteer_metric
+
+if TYPE_CHECKING:
+    from dashboard.outputs.report import Report
 
 SCALES = ("street", "district", "city")
 BASIS_HELP = (
@@ -275,9 +278,21 @@ def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _fail(str(exc), err)
     except OSError as exc:
         return _fail(f"{_both('report.cannot_write', path=path)}\n{exc}", err)
+    _record_published(dataset, content, err)
     seconds = f"{time.perf_counter() - started:.1f}"
     out.write(t("report.written", lang, path=path, pages=len(content.slides), seconds=seconds) + "\n")
     return 0
+
+
+def _record_published(dataset: Dataset, content: Report, err: TextIO) -> None:
+    """Keep the numbers the report published; a history that cannot be written is a warning, not a failure."""
+    from dashboard.outputs.report import published
+
+    if content.published is None:
+        return
+    outcome = published.record(dataset, content.published)
+    if outcome.error:
+        err.write(_both("report.not_recorded", path=outcome.path, error=outcome.error) + "\n")
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:

@@ -15,6 +15,7 @@ frame.header(ctx, "overview.title")
 
 totals = cache.totals(dataset, selection)
 widgets.kpi_cards(overview.headline(totals, selection, dataset), lang)
+widgets.published_notes(ctx, overview.headline(totals, selection, dataset))
 widgets.report_downloads(ctx)
 
 left, right = st.columns([3, 2])

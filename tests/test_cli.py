@@ -99,8 +99,8 @@ def test_bad_root_exits_non_zero_naming_file_row_column(tmp_path: Path, tiny: Pa
     write_issues_csv(tiny, issues)
     code, out, err = _run("metrics", "--data", str(tiny), "--period", "2026-10")
     assert code == 2 and out == ""
-    assert "文件 data/issues.csv，第 4 行，列 status" in err
-    assert "File data/issues.csv, row 4, column status: value not allowed: done" in err
+    assert "文件 data/issues.csv，第 5 行，列 status" in err
+    assert "File data/issues.csv, row 5, column status: value not allowed: done" in err
 
 
 def test_bad_period_is_a_clear_error(tiny: Path) -> None:

@@ -54,9 +54,10 @@ def test_unknown_status_names_row_and_value(tmp_path: Path) -> None:
     issues[2]["status"] = "finished"
     write_issues_csv(tmp_path, issues)
     [problem] = _problems(tmp_path)
-    assert (problem.code, problem.column, problem.rows) == ("unknown_value", "status", (3,))
-    assert "finished" in problem.message("en") and "row 3" in problem.message("en")
-    assert "第 3 行" in problem.message("zh")
+    # The third issue is row 4 of the file (the header is row 1), as a spreadsheet shows it.
+    assert (problem.code, problem.column, problem.rows) == ("unknown_value", "status", (4,))
+    assert "finished" in problem.message("en") and "row 4" in problem.message("en")
+    assert "第 4 行" in problem.message("zh")
 
 
 def test_duplicate_id_names_the_second_row(tmp_path: Path) -> None:
@@ -65,7 +66,7 @@ def test_duplicate_id_names_the_second_row(tmp_path: Path) -> None:
     issues[6]["issue_id"] = "i01"
     write_issues_csv(tmp_path, issues)
     [problem] = _problems(tmp_path)
-    assert (problem.code, problem.column, problem.rows) == ("duplicate_id", "issue_id", (7,))
+    assert (problem.code, problem.column, problem.rows) == ("duplicate_id", "issue_id", (8,))
 
 
 def test_broken_geojson(tmp_path: Path) -> None:
@@ -83,7 +84,7 @@ def test_grid_code_missing_from_boundaries(tmp_path: Path) -> None:
     issues[0]["grid_code"] = "999"
     write_issues_csv(tmp_path, issues)
     [problem] = _problems(tmp_path)
-    assert (problem.code, problem.rows, problem.detail) == ("unknown_grid", (1,), "999")
+    assert (problem.code, problem.rows, problem.detail) == ("unknown_grid", (2,), "999")
 
 
 def test_bad_time_and_missing_location(tmp_path: Path) -> None:
@@ -93,9 +94,9 @@ def test_bad_time_and_missing_location(tmp_path: Path) -> None:
     issues[1]["grid_code"] = ""
     write_issues_csv(tmp_path, issues)
     problems = {(p.code, p.column): p.rows for p in _problems(tmp_path)}
-    assert problems[("bad_time", "reported_at")] == (1,)
-    assert problems[("missing_value", "reported_at")] == (1,)
-    assert problems[("missing_location", "grid_code")] == (2,)
+    assert problems[("bad_time", "reported_at")] == (2,)
+    assert problems[("missing_value", "reported_at")] == (2,)
+    assert problems[("missing_location", "grid_code")] == (3,)
 
 
 def test_grid_with_a_point_geometry_and_duplicate_code(tmp_path: Path) -> None:
@@ -159,10 +160,10 @@ def test_optional_tables_are_validated(tiny: Path) -> None:
     )
     problems = {(p.file, p.code, p.column): p.rows for p in _problems(tiny)}
     assert problems == {
-        ("data/volunteers.csv", "bad_boolean", "is_party_member"): (3,),
-        ("data/volunteers.csv", "missing_value", "is_party_member"): (3,),
-        ("data/volunteers.csv", "duplicate_id", "volunteer_id"): (2,),
-        ("data/volunteers.csv", "unknown_grid", "grid_code"): (3,),
+        ("data/volunteers.csv", "bad_boolean", "is_party_member"): (4,),
+        ("data/volunteers.csv", "missing_value", "is_party_member"): (4,),
+        ("data/volunteers.csv", "duplicate_id", "volunteer_id"): (3,),
+        ("data/volunteers.csv", "unknown_grid", "grid_code"): (4,),
         ("data/service_points.csv", "missing_column", "lat"): (),
     }
 

@@ -151,9 +151,9 @@ def test_bad_data_root_shows_the_problem_not_a_traceback(
     assert t("problem.title", lang) in at.error[0].value  # type: ignore[arg-type]
     report = " ".join(m.value for m in at.markdown)
     if lang == "zh":
-        assert "文件 data/issues.csv，第 4 行，列 status: 取值不在允许范围内：done" in report
+        assert "文件 data/issues.csv，第 5 行，列 status: 取值不在允许范围内：done" in report
     else:
-        assert "File data/issues.csv, row 4, column status: value not allowed: done" in report
+        assert "File data/issues.csv, row 5, column status: value not allowed: done" in report
 
 
 def test_demo_badge_only_for_demo_data(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:

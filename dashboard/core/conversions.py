@@ -23,6 +23,14 @@ TIME_FORMATS: tuple[str, ...] = (
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f", "")
 LOCAL_TZ = "Asia/Shanghai"
+# ISO 8601 times with their zone: ``Z`` or an offset (``+08:00``, ``+0800``, ``+08``), ``T`` or a space.
+ZONED_FORMATS: tuple[str, ...] = (
+    "%+",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M%#z",
+    "%Y-%m-%d %H:%M%#z",
+)
 
 
 def as_text(value: Any) -> str | None:
@@ -85,8 +93,24 @@ def text_column(frame: pl.DataFrame, column: str) -> pl.Expr:
     return pl.when(expr == "").then(None).otherwise(expr).alias(column)
 
 
+def parse_time_text(text: pl.Expr, formats: Sequence[str] = TIME_FORMATS) -> pl.Expr:
+    """Text to naive local datetimes by ``formats`` (the first that fits); null where none does.
+
+    A time that names its zone (ISO 8601, :data:`ZONED_FORMATS`: ``2026-10-01T01:00:00Z``,
+    ``2026-10-01T09:00:00+08:00``) is converted to local time (:data:`LOCAL_TZ`) and the zone
+    dropped, like a zoned Parquet column. The loader and the import both parse times here.
+    """
+    text = text.str.strip_chars()
+    naive = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
+    zoned = pl.coalesce(
+        [text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False) for fmt in ZONED_FORMATS]
+    )
+    local = zoned.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None)
+    return pl.coalesce(*naive, local)
+
+
 def time_column(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A column as naive local datetimes: zoned times converted, text parsed by :data:`TIME_FORMATS`."""
+    """A column as naive local datetimes: zoned times converted, text parsed by :func:`parse_time_text`."""
     dtype = frame.schema[column]
     expr = pl.col(column)
     if isinstance(dtype, pl.Datetime):
@@ -95,9 +119,7 @@ def time_column(frame: pl.DataFrame, column: str) -> pl.Expr:
         return expr.cast(pl.Datetime("us")).alias(column)
     if isinstance(dtype, pl.Date):
         return expr.cast(pl.Datetime("us")).alias(column)
-    text = expr.cast(pl.String).str.strip_chars()
-    parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in TIME_FORMATS]
-    return pl.coalesce(parsed).alias(column)
+    return parse_time_text(expr.cast(pl.String)).alias(column)
 
 
 def number_column(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> pl.Expr:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -27,6 +27,9 @@ from dashboard.core.problems import DataError, Problem, rows_problem
 from dashboard.core.settings import Settings, load_settings
 
 ROW = "_row"
+FIRST_ROW = 2
+"""The number of a table's first data row: its row in the file, the header being row 1 (as a spreadsheet
+shows it, and as the import counts: the loader and the import name the same rows)."""
 
 
 def repository_root() -> Path:
@@ -110,7 +113,10 @@ def find_table(root: Path, stem: str) -> Path | None:
 
 
 def read_table(path: Path, file: str) -> tuple[pl.DataFrame | None, list[Problem]]:
-    """Read a Parquet or CSV table; CSV cells stay text (UTF-8, with or without BOM, or GB18030)."""
+    """Read a Parquet or CSV table; CSV cells stay text (UTF-8, with or without BOM, or GB18030).
+
+    Rows are numbered in :data:`ROW` from :data:`FIRST_ROW` (the header is row 1).
+    """
     try:
         if path.suffix == ".parquet":
             frame = pl.read_parquet(path)
@@ -124,7 +130,7 @@ def read_table(path: Path, file: str) -> tuple[pl.DataFrame | None, list[Problem
     except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError, ValueError) as exc:
         return None, [Problem(file, "unreadable", detail=str(exc).splitlines()[0][:200])]
     frame = frame.rename({c: c.strip() for c in frame.columns})
-    return frame.with_row_index(ROW, offset=1), []
+    return frame.with_row_index(ROW, offset=FIRST_ROW), []
 
 
 def _missing_columns(frame: pl.DataFrame, file: str, required: Sequence[str]) -> list[Problem]:
@@ -236,15 +242,49 @@ def validate_issues(
     _enum(issues, check, "resolved_level", schema.LEVELS)
     _enum(issues, check, "satisfaction", schema.SATISFACTION)
     _known_grids(issues, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
-    unlocated = issues.filter(
-        pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null())
-    )
-    check.rows("missing_location", "grid_code", unlocated.get_column(ROW).to_list())
-    if "rework_count" in issues.columns:
-        check.rows(
-            "bad_count", "rework_count", issues.filter(pl.col("rework_count") < 0).get_column(ROW).to_list()
-        )
+    for finding in row_checks("issues", issues):
+        check.rows(finding.code, finding.column, finding.rows)
     return issues, check.problems
+
+
+@dataclass(frozen=True)
+class RowFinding:
+    """Rows of a converted table that fail one of :func:`row_checks`."""
+
+    code: str
+    column: str
+    rows: tuple[int, ...]
+
+
+def row_checks(kind: str, frame: pl.DataFrame, placed: Collection[int] = ()) -> list[RowFinding]:
+    """The checks of a converted table's rows that the loader and the import share (so they cannot drift).
+
+    A row failing one is refused by both: the loader refuses the file, naming the rows; the import leaves
+    the rows out. Issues: finished or closed before reported, no place (no grid code and no point), a
+    negative rework count; service records: negative hours. ``placed`` are rows already refused for
+    their place (the import: an unknown grid code, a point outside China), not reported again as
+    having none. Columns the table does not have are not checked.
+    """
+    present = set(frame.columns)
+    checks: list[tuple[str, str, pl.Expr]] = []
+    if kind == "issues":
+        checks += [
+            ("finish_before_report", column, pl.col(column) < pl.col("reported_at"))
+            for column in ("resolved_at", "closed_at")
+            if {column, "reported_at"} <= present
+        ]
+        if {"grid_code", "lon", "lat"} <= present:
+            unplaced = pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null())
+            checks.append(("missing_location", "grid_code", unplaced & ~pl.col(ROW).is_in(sorted(placed))))
+        if "rework_count" in present:
+            checks.append(("bad_count", "rework_count", pl.col("rework_count") < 0))
+    if kind == "service_records" and "hours" in present:
+        checks.append(("bad_count", "hours", pl.col("hours") < 0))
+    found = [
+        RowFinding(code, column, tuple(frame.filter(mask).get_column(ROW).to_list()))
+        for code, column, mask in checks
+    ]
+    return [f for f in found if f.rows]
 
 
 def locate_issues(issues: pl.DataFrame, grids: gpd.GeoDataFrame) -> pl.DataFrame:
@@ -344,7 +384,8 @@ def validate_service_records(
     )
     _required_values(out, check, schema.SERVICE_RECORD_REQUIRED)
     _unique(out, check, "record_id")
-    check.rows("bad_count", "hours", out.filter(pl.col("hours") < 0).get_column(ROW).to_list())
+    for finding in row_checks("service_records", out):
+        check.rows(finding.code, finding.column, finding.rows)
     _known_grids(out, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
     return out, check.problems
 

@@ -17,7 +17,8 @@ class Problem:
     """One thing wrong with one file: where (row and column, when known) and what.
 
     ``code`` names a message in the catalogs (``problem.<code>``); ``rows`` are
-    1-based data rows (the header is not counted) or feature numbers in GeoJSON.
+    the table's rows as the file (or a spreadsheet) shows them, header and title rows counted (the loader
+    and the import alike: under a header on row 1 the first data row is 2), or feature numbers in GeoJSON.
     """
 
     file: str

@@ -60,6 +60,8 @@ class Findings:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     error_rows: set[int] = field(default_factory=set)
+    # Every row of each error code (a problem lists only its first rows).
+    rows_by_code: dict[str, set[int]] = field(default_factory=dict)
 
     def add(
         self, severity: Severity, code: str, column: str | None, rows: Sequence[int], detail: str = ""
@@ -70,8 +72,13 @@ class Findings:
         if severity == "error":
             self.errors.append(problem)
             self.error_rows.update(rows)
+            self.rows_by_code.setdefault(code, set()).update(rows)
         else:
             self.warnings.append(problem)
+
+    def refused(self, *codes: str) -> set[int]:
+        """The rows left out for any of these error codes."""
+        return set().union(*(self.rows_by_code.get(code, set()) for code in codes))
 
     def mask(
         self,

@@ -16,8 +16,8 @@ import polars as pl
 
 from dashboard.core import coords, schema
 from dashboard.core.boundaries import grid_at, read_grids
-from dashboard.core.conversions import TIME_FORMATS
-from dashboard.core.loading import ROW, find_table
+from dashboard.core.conversions import TIME_FORMATS, parse_time_text
+from dashboard.core.loading import ROW, find_table, row_checks
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings
 from dashboard.ingest.findings import Findings, Prepared, Severity
@@ -130,10 +130,11 @@ def current_state(root: Path, settings: Settings) -> Current:
 
 
 def parse_times(column: str) -> pl.Expr:
-    """Text to datetime: the contract's formats, those of ``[dates]`` in aliases.toml, Excel day numbers."""
+    """Text to datetime as the loader reads it (:func:`~dashboard.core.conversions.parse_time_text`: ISO
+    times with a zone converted to local time), with the formats of ``[dates]`` in aliases.toml, and
+    Excel day numbers."""
     text = pl.col(column).str.strip_chars()
-    formats = [*TIME_FORMATS, *builtin()["dates"]["formats"]]
-    parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
+    parsed = parse_time_text(text, [*TIME_FORMATS, *builtin()["dates"]["formats"]])
     serial = text.cast(pl.Float64, strict=False)
     from_serial = (
         pl.when(serial.is_between(*SERIAL_RANGE))
@@ -141,7 +142,7 @@ def parse_times(column: str) -> pl.Expr:
         .otherwise(None)
         .cast(pl.Datetime("us"))
     )
-    return pl.coalesce(*parsed, from_serial).alias(column)
+    return pl.coalesce(parsed, from_serial).alias(column)
 
 
 def parse_float(column: str) -> pl.Expr:
@@ -298,13 +299,11 @@ def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings
 def _issue_checks(
     frame: pl.DataFrame, current: Current, findings: Findings, known_categories: set[str]
 ) -> None:
-    reported = pl.col("reported_at")
-    for column in ("resolved_at", "closed_at"):
-        findings.mask(frame, "error", "finish_before_report", column, pl.col(column) < reported)
-    unplaced = pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null())
-    already = pl.col(ROW).is_in(sorted(findings.error_rows))  # an unknown code or a point outside China
-    findings.mask(frame, "error", "missing_location", "grid_code", unplaced & ~already)
-    findings.mask(frame, "warning", "bad_count", "rework_count", pl.col("rework_count") < 0)
+    # The loader's row checks: what it refuses is left out here. Rows already refused for their place
+    # (an unknown code and no point, a point outside China and no code) are not reported again as unplaced.
+    placed = findings.refused("unknown_grid", "outside_china")
+    for finding in row_checks("issues", frame, placed=placed):
+        findings.add("error", finding.code, finding.column, finding.rows)
     findings.mask(
         frame,
         "warning",
@@ -378,8 +377,9 @@ def prepare_table(
     frame = _grid_codes(frame, spec, current, findings)
     if kind == "issues":
         _issue_checks(frame, current, findings, known_categories(root, current.settings))
-    if "hours" in spec.floats:
-        findings.mask(frame, "error", "bad_count", "hours", pl.col("hours") < 0)
+    if kind == "service_records":
+        for finding in row_checks(kind, frame):
+            findings.add("error", finding.code, finding.column, finding.rows)
     good = frame.filter(~pl.col(ROW).is_in(sorted(findings.error_rows)))
     good, prepared.superseded = _latest_per_id(good, spec, findings)
     return findings.settle(prepared, good.select(ROW, *CONTRACT[kind]))

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import inspect
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -298,9 +299,12 @@ def report_bytes(data: Dataset, selection: Selection, fmt: str) -> bytes:
     period, communities, language and format.
 
     A download button calls this when clicked, on a thread of its own where streamlit's
-    caches have no script context: so a small cache of our own, behind a lock.
+    caches have no script context: so a small cache of our own, behind a lock. A report made
+    is published: its numbers are recorded in the data root's history (:mod:`dashboard.outputs.report.published`;
+    a download served from this cache is the same publication, recorded once).
     """
-    from dashboard.outputs.report import build_report, render  # matplotlib and python-pptx: load on first use
+    # matplotlib and python-pptx: load on first use
+    from dashboard.outputs.report import build_report, published, render
 
     key = cache_key(data, selection, selection.lang, fmt)
     with _REPORTS_LOCK:
@@ -309,6 +313,12 @@ def report_bytes(data: Dataset, selection: Selection, fmt: str) -> bytes:
             return _REPORTS[key]
     content = build_report(data, selection.period, selection.lang, selection.community_codes, selection.basis)
     payload = render(content, fmt)
+    if content.published is not None:  # the numbers it publishes are kept (a warning when they cannot be)
+        outcome = published.record(data, content.published)
+        if outcome.error:
+            logging.getLogger(__name__).warning(
+                "published numbers not recorded in %s: %s", outcome.path, outcome.error
+            )
     with _REPORTS_LOCK:
         _REPORTS[key] = payload
         while len(_REPORTS) > MAX_REPORTS:

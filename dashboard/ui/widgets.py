@@ -20,6 +20,7 @@ from dashboard.i18n import Lang, label, t
 from dashboard.maps import assets as map_assets
 from dashboard.metrics import METRIC_KEYS, METRICS, PERIOD, Kpi
 from dashboard.outputs import export
+from dashboard.outputs.report import published
 from dashboard.ui import cache
 from dashboard.ui.frame import PENDING_COMMUNITIES, Context, period_label, set_query
 
@@ -81,6 +82,31 @@ def scope_notes(ctx: Context, keys: Sequence[str]) -> None:
     """The notes for metrics of ``keys`` the selection's data cannot give in the chosen period."""
     totals = cache.totals(ctx.dataset, ctx.selection)
     notes(missing_notes(totals.filter(pl.col(PERIOD) == ctx.selection.period.key()), keys, ctx.lang))
+
+
+def published_notes(ctx: Context, kpis: Sequence[Kpi]) -> None:
+    """Below the KPI cards, each value the month's report published differently (``report.published_item``:
+    ``Resolution rate: published 93.1% (6 Nov)``).
+
+    The last report of the selected period, communities and basis
+    (:mod:`dashboard.outputs.report.published`) against the cards as shown; nothing when they agree.
+    """
+    selection, lang = ctx.selection, ctx.lang
+    record = published.latest(
+        ctx.dataset.root, selection.period.key(), selection.community_codes, selection.basis
+    )
+    changed = published.differences(record, kpis) if record is not None else []
+    if record is None or not changed:
+        return
+    items = [
+        t("report.published_item", lang, label=METRICS[d.key].label(lang), note=published.note(d, lang))
+        for d in changed
+    ]
+    when = record.written_at.isoformat(sep=" ", timespec="minutes")
+    st.caption(
+        " · ".join(items),
+        help=t("report.published_help", lang, when=when, version=record.data_version),
+    )
 
 
 def chart(figure: Any, ctx: Context, name: str, **kwargs: Any) -> Any:

@@ -26,7 +26,18 @@ from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
 from dashboard.figures import tables
 from dashboard.i18n import Lang, label, t
-from dashboard.metrics import METRICS, PERIOD, Grade, Kpi, in_period, keys_for, unit_columns, volunteer_metric
+from dashboard.metrics import (
+    METRICS,
+    PERIOD,
+    Grade,
+    Kpi,
+    Unit,
+    in_period,
+    keys_for,
+    unit_columns,
+    volunteer_metric,
+)
+from dashboard.outputs.report.published import Published
 
 SLIDE_KEYS: Final[tuple[str, ...]] = (
     "title",
@@ -134,6 +145,8 @@ class Report:
     slides: tuple[Slide, ...]
     colors: dict[str, str] = field(default_factory=dict)
     footer: str = ""
+    # The numbers it publishes (headline and league), recorded when it is written (:mod:`.published`).
+    published: Published | None = None
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -234,10 +247,10 @@ def _kpi_item(kpi: Kpi, dataset: Dataset, selection: Selection, lang: Lang) -> K
     )
 
 
-def _kpi_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lang: Lang) -> Slide:
-    items = [
-        _kpi_item(kpi, dataset, selection, lang) for kpi in overview.headline(totals, selection, dataset)
-    ]
+def _kpi_slide(
+    dataset: Dataset, selection: Selection, totals: pl.DataFrame, kpis: Sequence[Kpi], lang: Lang
+) -> Slide:
+    items = [_kpi_item(kpi, dataset, selection, lang) for kpi in kpis]
     gaps = tables.missing_notes(overview.period_row(totals, selection), overview.LEVEL_KEYS, lang)
     shares = overview.level_shares(totals, selection)
     if gaps or shares["grid"] is None:
@@ -253,11 +266,11 @@ def _kpi_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lan
     return Slide("kpis", t("report.kpi_title", lang), (KpiBlock(tuple(items)),), notes=(note,))
 
 
-def _league_slides(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[Slide, Slide, str]:
+def _league_slides(
+    dataset: Dataset, selection: Selection, table: pl.DataFrame, by: Unit, lang: Lang
+) -> tuple[Slide, Slide]:
     settings = dataset.settings
-    by = closed_loop.league_unit(dataset)
     code, name = unit_columns(by)
-    table = closed_loop.league(dataset, selection, by)
     unit = t(f"common.unit_{by}", lang)
     period = period_text(selection.period, lang)
     shown = table.head(MAX_LEAGUE_ROWS)
@@ -306,7 +319,7 @@ def _league_slides(dataset: Dataset, selection: Selection, lang: Lang) -> tuple[
         weights=(1.0, 1.0, 1.3),
         notes=(t("loop.red_black_note", lang, n=settings.small_sample, left=lists.left_out),),
     )
-    return league, red_black, by
+    return league, red_black
 
 
 def _trend_slide(dataset: Dataset, selection: Selection, totals: pl.DataFrame, lang: Lang) -> Slide:
@@ -518,13 +531,16 @@ def build_report(
     scope = _scope_name(dataset, selection, lang)
     title = t("report.title", lang, scope=scope)
     totals = overview.scope_totals(dataset, selection)
-    league, red_black, by = _league_slides(dataset, selection, lang)
+    kpis = overview.headline(totals, selection, dataset)
+    by = closed_loop.league_unit(dataset)
+    table = closed_loop.league(dataset, selection, by)
+    league, red_black = _league_slides(dataset, selection, table, by, lang)
     grid_slide, heat_slide, volunteer_slide = _map_slides(
         dataset, selection, lang, _volunteer_block(dataset, selection, lang)
     )
     drafts = (
         _title_slide(dataset, selection, title, lang),
-        _kpi_slide(dataset, selection, totals, lang),
+        _kpi_slide(dataset, selection, totals, kpis, lang),
         league,
         red_black,
         _trend_slide(dataset, selection, totals, lang),
@@ -545,4 +561,22 @@ def build_report(
         slides=slides,
         colors=dict(dataset.settings.colors),
         footer=t("report.footer", lang, title=title, period=period_text(period, lang)),
+        published=_published(dataset, selection, kpis, table, by),
+    )
+
+
+def _published(
+    dataset: Dataset, selection: Selection, kpis: Sequence[Kpi], table: pl.DataFrame, by: Unit
+) -> Published:
+    """The numbers the report shows: its headline values, and the league's rates and ranks by unit code."""
+    code, _name = unit_columns(by)
+    rows = table.select(code, "resolution_rate", "rank").iter_rows()
+    return Published(
+        period=selection.period.key(),
+        communities=selection.community_codes,
+        basis=selection.basis,
+        measured_at=selection.as_of(dataset),
+        headline={kpi.key: kpi.value for kpi in kpis},
+        league_by=by,
+        league={str(unit): (rate, rank) for unit, rate, rank in rows},
     )
