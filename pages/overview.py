@@ -14,8 +14,9 @@ settings = dataset.settings
 frame.header(ctx, "overview.title")
 
 totals = cache.totals(dataset, selection)
-widgets.kpi_cards(overview.headline(totals, selection, dataset), lang)
-widgets.published_notes(ctx, overview.headline(totals, selection, dataset))
+kpis = overview.headline(totals, selection, dataset)
+widgets.kpi_cards(kpis, lang)
+widgets.published_notes(ctx, kpis)
 widgets.report_downloads(ctx)
 
 left, right = st.columns([3, 2])

@@ -319,8 +319,13 @@ def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Setting
         },
         schema={"category": pl.String, "_limit_h": pl.Float64},
     )
+    # No rework counts in the data (column missing or all empty) stays empty: the rework rate is then
+    # "no data", not 0%. Where some rows have counts, an empty cell is no rework.
+    has_rework = (
+        "rework_count" in issues.columns and issues.get_column("rework_count").null_count() < issues.height
+    )
     defaults: dict[str, pl.Expr] = {
-        "rework_count": pl.lit(0, dtype=pl.Int64),
+        "rework_count": pl.lit(None, dtype=pl.Int64),
         "urgent": pl.lit(False),
     }
     for column in schema.ISSUE_OPTIONAL_TEXT:
@@ -338,7 +343,7 @@ def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Setting
         .with_columns(
             pl.col("due_at").is_null().alias("due_from_limit"),
             pl.coalesce("due_at", due).alias("due_at"),
-            pl.col("rework_count").fill_null(0),
+            pl.col("rework_count").fill_null(0) if has_rework else pl.col("rework_count").cast(pl.Int64),
             pl.col("urgent").fill_null(False),
         )
         .drop("_limit_h")
