@@ -498,7 +498,12 @@ def test_bare_root_loads_with_the_inputs_absent(bare_dataset: Dataset) -> None:
 
 def test_no_rework_counts_in_the_data_is_no_data_not_zero(bare_dataset: Dataset) -> None:
     frame = compute(
-        bare_dataset.issues, bare_dataset.units, "community", OCTOBER, bare_dataset.as_of, bare_dataset.settings
+        bare_dataset.issues,
+        bare_dataset.units,
+        "community",
+        OCTOBER,
+        bare_dataset.as_of,
+        bare_dataset.settings,
     ).filter(~pl.col("outside"))
     assert frame.get_column("rework_rate").to_list() == [None, None]
     assert frame.get_column("rework_rate__missing").to_list() == [True, True]
