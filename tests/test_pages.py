@@ -386,3 +386,21 @@ def test_an_import_shows_on_the_next_run_without_a_restart(
     at = _app(root, monkeypatch, period="2026-10", lang="en").run()
     cards = {m.label.split(" :")[0]: m for m in at.metric}
     assert cards[t("metric.issue_count.label", "en")].value == "9"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_trends_page_says_when_the_earlier_periods_have_no_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    from dashboard.ui.frame import period_label
+
+    # The data begin on 1 August 2026: July and August 2025 are before them.
+    root = three_months_root(tmp_path / "three")
+    at = _page(root, monkeypatch, "pages/trends.py", period="2026-08", lang=lang)
+    july, year_earlier = (period_label(parse_period(p), lang) for p in ("2026-07", "2025-08"))  # type: ignore[arg-type]
+    assert [i.value for i in at.info] == [
+        t("trends.hot_no_previous", lang, previous=july, date="2026-08-01"),  # type: ignore[arg-type]
+        t("trends.yoy_no_data", lang, period=year_earlier, date="2026-08-01"),  # type: ignore[arg-type]
+    ]
+    note = t("trends.data_start_note", lang, date="2026-08-01")  # type: ignore[arg-type]
+    assert any(note in c.value for c in at.caption)
