@@ -248,6 +248,23 @@ def tiny_root(root: Path) -> Path:
     return root
 
 
+def tiny_root_kept_since_august(root: Path) -> Path:
+    """The tiny root with one more report on 1 August 2026, marked invalid: it counts for no metric,
+    but it shows the register was kept from August, so September is a month of data (with one issue,
+    i07) rather than a month the data only reach on its last day."""
+    early = {
+        "issue_id": "i00",
+        "reported_at": "2026-08-01 09:00:00",
+        "category": "其他",
+        "grid_code": G1,
+        "status": "invalid",
+        "source": "app",
+    }
+    write_grids(root)
+    write_issues_csv(root, [early, *TINY_ISSUES])
+    return root
+
+
 def month_issues(grid: str, month: str, finished: int, open_: int, start: int) -> list[dict[str, str]]:
     rows = []
     for i in range(finished + open_):

@@ -68,8 +68,9 @@ def test_overview_shows_registry_numbers(tiny: Path, monkeypatch: pytest.MonkeyP
     assert t("common.grade_red", lang) in resolution.label  # type: ignore[arg-type]
     assert cards[t("metric.issue_count.label", lang)].value == "8"  # type: ignore[arg-type]
     assert cards[t("metric.overdue_open_count.label", lang)].value == "2"  # type: ignore[arg-type]
-    # September had 1 issue: 8 - 1 = +7.
-    assert cards[t("metric.issue_count.label", lang)].delta == "+7"  # type: ignore[arg-type]
+    # The data begin on 30 September: September is covered by one day only, so there is no
+    # change against it (not 8 - 1 = +7).
+    assert not cards[t("metric.issue_count.label", lang)].delta  # type: ignore[arg-type]
 
     league = at.dataframe[0].value
     community = t("common.unit_community", lang)  # type: ignore[arg-type]
@@ -249,7 +250,10 @@ def test_heatmap_page_counts_and_hot_spots(tiny: Path, monkeypatch: pytest.Monke
     grid = t("common.unit_grid", lang)  # type: ignore[arg-type]
     count = t("metric.issue_count.label", lang)  # type: ignore[arg-type]
     assert dict(zip(top[grid], top[count], strict=True)) == {"一网格": "4", "三网格": "2", "二网格": "1"}
-    assert at.success[0].value == t("heatmap.no_emerging", lang)  # type: ignore[arg-type]
+    # The data begin on 30 September: no whole month of history before October, so no grid is
+    # judged, and the page says why.
+    short = t("heatmap.emerging_short", lang, date="2026-09-30", months=0, min=6)  # type: ignore[arg-type]
+    assert [i.value for i in at.info] == [short]
 
 
 def test_heatmap_filters_come_from_the_url(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -382,3 +386,21 @@ def test_an_import_shows_on_the_next_run_without_a_restart(
     at = _app(root, monkeypatch, period="2026-10", lang="en").run()
     cards = {m.label.split(" :")[0]: m for m in at.metric}
     assert cards[t("metric.issue_count.label", "en")].value == "9"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_trends_page_says_when_the_earlier_periods_have_no_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    from dashboard.ui.frame import period_label
+
+    # The data begin on 1 August 2026: July and August 2025 are before them.
+    root = three_months_root(tmp_path / "three")
+    at = _page(root, monkeypatch, "pages/trends.py", period="2026-08", lang=lang)
+    july, year_earlier = (period_label(parse_period(p), lang) for p in ("2026-07", "2025-08"))  # type: ignore[arg-type]
+    assert [i.value for i in at.info] == [
+        t("trends.hot_no_previous", lang, previous=july, date="2026-08-01"),  # type: ignore[arg-type]
+        t("trends.yoy_no_data", lang, period=year_earlier, date="2026-08-01"),  # type: ignore[arg-type]
+    ]
+    note = t("trends.data_start_note", lang, date="2026-08-01")  # type: ignore[arg-type]
+    assert any(note in c.value for c in at.caption)

@@ -32,7 +32,7 @@ from dashboard.outputs.report.content import (
 )
 from dashboard.outputs.report.fonts import PPTX_FONT
 from dashboard.outputs.report.pdf_writer import wrap
-from tests.builders import TINY_ISSUES
+from tests.builders import TINY_ISSUES, tiny_root_kept_since_august
 from tests.conftest import REPO
 
 ZH_TITLES = [
@@ -87,8 +87,8 @@ def test_tiny_report_has_every_slide_in_order(tiny_report: Report) -> None:
     assert "2026年10月" in title.subtitle and "数据截至 2026-10-25 10:00" in title.subtitle
 
 
-def test_kpi_slide_shows_the_registry_values_against_target_and_last_month(tiny: Path) -> None:
-    dataset = load_dataset(tiny)
+def test_kpi_slide_shows_the_registry_values_against_target_and_last_month(tmp_path: Path) -> None:
+    dataset = load_dataset(tiny_root_kept_since_august(tmp_path / "tiny"))
     report = build_report(dataset, parse_period("2026-10"), "zh")
     kpis = _slide(report, "kpis").blocks[0]
     assert isinstance(kpis, KpiBlock)
@@ -105,6 +105,16 @@ def test_kpi_slide_shows_the_registry_values_against_target_and_last_month(tiny:
     assert rate.delta == "较上月 -42.9 个百分点" and rate.delta_good is False
     assert items["诉求量"].value == "8" and items["诉求量"].target is None
     assert items["诉求量"].delta == "较上月 +7"
+
+
+def test_no_change_against_a_month_the_data_only_reach_on_its_last_day(tiny: Path) -> None:
+    # The tiny data begin on 30 September (i07): no change against September, not 100% → 57.1%.
+    report = build_report(load_dataset(tiny), parse_period("2026-10"), "zh")
+    kpis = _slide(report, "kpis").blocks[0]
+    assert isinstance(kpis, KpiBlock)
+    items = {item.label: item for item in kpis.items}
+    assert items["办结率"].delta == items["诉求量"].delta == "上期无数据"
+    assert items["办结率"].delta_good is None
 
 
 def test_league_rows_grades_and_empty_red_black_lists(tiny_report: Report) -> None:
@@ -138,8 +148,10 @@ def test_overdue_slide_lists_cases_without_personal_data(tiny_report: Report) ->
     assert [r[0] for r in units.rows] == ["东湖社区", "不在网格内"]
 
 
-def test_english_report_uses_the_english_catalog(tiny: Path) -> None:
-    report = build_report(load_dataset(tiny), parse_period("2026-10"), "en")
+def test_english_report_uses_the_english_catalog(tmp_path: Path) -> None:
+    report = build_report(
+        load_dataset(tiny_root_kept_since_august(tmp_path / "tiny")), parse_period("2026-10"), "en"
+    )
     assert report.slides[1].title == "Key figures against target and last month"
     kpis = report.slides[1].blocks[0]
     assert isinstance(kpis, KpiBlock) and kpis.items[0].label == "Resolution rate"
@@ -375,8 +387,9 @@ def test_every_pptx_shape_stays_on_its_slide(demo_files: dict[str, Path]) -> Non
             assert shape.top + shape.height <= height, (number, shape.name)
 
 
-def test_a_date_range_is_compared_with_the_period_before(tiny: Path) -> None:
-    report = build_report(load_dataset(tiny), parse_period("2026-10-01..2026-10-15"), "zh")
+def test_a_date_range_is_compared_with_the_period_before(tmp_path: Path) -> None:
+    dataset = load_dataset(tiny_root_kept_since_august(tmp_path / "tiny"))
+    report = build_report(dataset, parse_period("2026-10-01..2026-10-15"), "zh")
     assert "2026-10-01 – 2026-10-15" in report.slides[0].subtitle
     kpis = report.slides[1].blocks[0]
     assert isinstance(kpis, KpiBlock)

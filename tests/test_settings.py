@@ -43,9 +43,9 @@ def _settings_problem(root: Path) -> Problem:
         ("[metrics]\ntargt = 0.5\n", "metrics.targt", "did you mean 'target'?"),
         ("[score]\nresolution_rat = 40\n", "score.resolution_rat", "did you mean 'resolution_rate'?"),
         ("[score]\nissue_count = 10\n", "score.issue_count", "rework_rate"),  # a count is not a rate
-        ('[colours]\nred = "#ff0000"\n', "colours", "known: metrics, score, tiles, import"),
+        ('[colours]\nred = "#ff0000"\n', "colours", "known: metrics, score, heat, tiles, import"),
         ("[metrics.limits]\nx = 1\n", "metrics.limits", "category_limit_hours"),
-        ("target = 0.5\n", "target", "known: metrics, score, tiles, import"),
+        ("target = 0.5\n", "target", "known: metrics, score, heat, tiles, import"),
     ],
 )
 def test_an_unknown_key_is_a_problem_naming_the_key_and_the_file(
@@ -73,6 +73,8 @@ def test_an_unknown_key_is_a_problem_naming_the_key_and_the_file(
         ("metrics = 5\n", "'metrics' must be a table"),
         ("[metrics]\namber_floor = 0.95\n", "need 0 < metrics.amber_floor <= metrics.target <= 1"),
         ("[import]\nmax_upload_mb = 0\n", "must be positive"),
+        ("[heat]\nemerging_min_history_months = 0\n", "'heat.emerging_min_history_months' must be 1 or more"),
+        ("[heat]\nemerging_min_history_months = 1.5\n", "'heat.emerging_min_history_months' must be a whole"),
         ("[metrics\n", "dashboard.toml"),  # not TOML at all
     ],
 )
@@ -118,12 +120,13 @@ def test_the_defaults_are_defaults_toml_and_nothing_else(
             assert field.default is dataclasses.MISSING, f"{cls.__name__}.{field.name} has a default"
             assert field.default_factory is dataclasses.MISSING, f"{cls.__name__}.{field.name} has a default"
     toml = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
-    metrics, tiles, imports = toml["metrics"], toml["tiles"], toml["import"]
+    metrics, tiles, imports, heat = toml["metrics"], toml["tiles"], toml["import"], toml["heat"]
     expected = Settings(
         target=metrics["target"],
         amber_floor=metrics["amber_floor"],
         small_sample=metrics["small_sample"],
         response_limit_hours=metrics["response_limit_hours"],
+        assessment_grace_days=metrics["assessment_grace_days"],
         default_limit_hours=metrics["default_limit_hours"],
         category_limit_hours=metrics["category_limit_hours"],
         colors=dict(GRADE_COLORS),
@@ -131,9 +134,16 @@ def test_the_defaults_are_defaults_toml_and_nothing_else(
         score_weights=toml["score"],
         max_upload_mb=imports["max_upload_mb"],
         max_unpacked_mb=imports["max_unpacked_mb"],
+        emerging_min_history_months=heat["emerging_min_history_months"],
     )
     assert default_settings() == expected
     assert load_settings(tmp_path) == expected  # a data root without dashboard.toml
+
+
+def test_the_emerging_history_minimum_is_a_setting(tiny: Path) -> None:
+    assert default_settings().emerging_min_history_months == 6
+    (tiny / "dashboard.toml").write_text("[heat]\nemerging_min_history_months = 3\n", encoding="utf-8")
+    assert load_settings(tiny).emerging_min_history_months == 3
 
 
 def test_the_score_metrics_are_the_registry_rates() -> None:

@@ -18,6 +18,7 @@ from dashboard.core.loading import Dataset
 from dashboard.core.periods import Period, trailing_months
 from dashboard.core.selection import Selection
 from dashboard.core.settings import Settings
+from dashboard.core.span import before_data, data_start
 from dashboard.metrics import (
     METRICS,
     OUTSIDE,
@@ -49,10 +50,15 @@ def league_units(dataset: Dataset) -> list[Unit]:
 def streak(values: Sequence[float | None], target: float) -> int:
     """Consecutive periods at or above ``target``, counted back from the last one.
 
+    An empty value (no issues, or a month before the data start: a gap) ends the streak, so
+    a streak never counts months the data does not cover.
+
     >>> streak([0.95, 0.85, 0.91, 0.93], 0.9)
     2
     >>> streak([0.95, None], 0.9)
     0
+    >>> streak([None, None, 0.95, 0.92], 0.9)
+    2
     """
     count = 0
     for value in reversed(values):
@@ -63,7 +69,11 @@ def streak(values: Sequence[float | None], target: float) -> int:
 
 
 def monthly_series(dataset: Dataset, selection: Selection, by: Unit, months: int = 24) -> pl.DataFrame:
-    """Every metric per unit for each of the trailing ``months`` ending with the selected period."""
+    """Every metric per unit for each of the trailing ``months`` ending with the selected period.
+
+    Months that lie wholly before the data start are gaps: every metric there is null (not 0),
+    and ``before_data`` is true.
+    """
     periods = trailing_months(selection.period, months)
     frame = compute_series(
         selection.issues(dataset),
@@ -74,7 +84,14 @@ def monthly_series(dataset: Dataset, selection: Selection, by: Unit, months: int
         dataset.settings,
         selection.basis,
     )
-    return frame.filter(~pl.col(OUTSIDE))
+    start = data_start(dataset)
+    gaps = [p.key() for p in periods if before_data(p, start)]
+    gap = pl.col(PERIOD).is_in(gaps)
+    numbers = [c for c in frame.columns if c in METRICS or c.endswith(("__num", "__den"))]
+    return frame.filter(~pl.col(OUTSIDE)).with_columns(
+        *(pl.when(gap).then(None).otherwise(pl.col(c)).alias(c) for c in numbers),
+        gap.alias("before_data"),
+    )
 
 
 def _ranked(frame: pl.DataFrame) -> pl.DataFrame:

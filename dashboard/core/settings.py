@@ -1,4 +1,4 @@
-"""Configuration: targets, colour grades, time limits, the score, import limits and the optional tile server.
+"""Configuration: targets, colour grades, time limits, the score, hot spots, import limits and the optional tile server.
 
 The defaults live in ``defaults.toml`` beside this module and nowhere else; a data root may
 override them in its own ``dashboard.toml`` (same sections, see the README). A key that the
@@ -85,6 +85,8 @@ class Settings:
     # Import limits: the largest upload, and what an archive may unpack to.
     max_upload_mb: float
     max_unpacked_mb: float
+    # Whole months of data needed before a period for emerging hot spots to be flagged in it.
+    emerging_min_history_months: int
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -
         score_weights=_Table(merged["score"], "score", source).numbers(),
         max_upload_mb=max_upload,
         max_unpacked_mb=max_unpacked,
+        emerging_min_history_months=_min_history(_Table(merged["heat"], "heat", source)),
     )
 
 
@@ -220,6 +223,13 @@ def _grace_days(metrics: _Table) -> int:
     if days < 0:
         raise ValueError(f"{metrics.source}: 'metrics.assessment_grace_days' must be 0 or more, got {days}")
     return days
+
+
+def _min_history(heat: _Table) -> int:
+    months = heat.integer("emerging_min_history_months")
+    if months < 1:
+        raise ValueError(f"{heat.source}: 'heat.emerging_min_history_months' must be 1 or more, got {months}")
+    return months
 
 
 def default_settings() -> Settings:

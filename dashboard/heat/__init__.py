@@ -18,7 +18,7 @@ from dashboard.heat.cells import (
     payload_bytes,
     resolution_for_area,
 )
-from dashboard.heat.emerging_grids import EMERGING_SCHEMA, emerging, months_before
+from dashboard.heat.emerging_grids import EMERGING_SCHEMA, emerging, history_months, months_before
 from dashboard.heat.repeats import PLACE_SCHEMA, fine_resolution, normalise_address, repeat_locations
 from dashboard.heat.tails import binomial_tail, poisson_tail
 
@@ -41,6 +41,7 @@ __all__ = [
     "emerging",
     "fine_resolution",
     "heat_payload",
+    "history_months",
     "issues_in_cell",
     "months_before",
     "normalise_address",

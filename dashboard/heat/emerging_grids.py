@@ -8,7 +8,9 @@ the one seen? That probability (the p-value of a one-sided Poisson test) is smal
 the jump is unusual. Because many grids are tested at once, a grid is flagged only when
 its p-value times the number of grids tested (Bonferroni's correction) is below 0.01,
 and it has at least 5 issues. So if every grid kept its usual pace, a false flag would
-appear in at most 1 month in 100, however many grids the street has.
+appear in at most 1 month in 100, however many grids the street has. When the data began
+less than a minimum history (``[heat] emerging_min_history_months``, 6 by default) before
+the period, no grid is tested: a jump against a month or two of the past is no evidence.
 """
 
 from __future__ import annotations
@@ -66,13 +68,31 @@ def _check_arguments(baseline_months: int, alpha: float, min_count: int) -> None
         raise ValueError(f"min_count must be a non-negative integer, got {min_count!r}")
 
 
-def _baseline_start(issues: pl.DataFrame, period: Period, baseline_months: int) -> datetime:
-    """``baseline_months`` before the period, but no earlier than the first issue."""
+def history_months(period: Period, data_start: datetime) -> int:
+    """Whole calendar months of data before ``period`` (0 when the data begins in or after it).
+
+    >>> from dashboard.core.periods import parse_period
+    >>> history_months(parse_period("2026-10"), datetime(2026, 8, 1)), history_months(parse_period("2026-10"), datetime(2026, 8, 3))
+    (2, 1)
+    """
+    months = (period.start.year - data_start.year) * 12 + period.start.month - data_start.month
+    if months > 0 and months_before(period.start, months) < data_start:
+        months -= 1
+    return max(months, 0)
+
+
+def _first_report(issues: pl.DataFrame, data_start: datetime | None) -> datetime | None:
+    """When the data begins: ``data_start`` when given, else the first issue of ``issues``."""
+    if data_start is not None:
+        return data_start
     first = issues.get_column("reported_at").min() if issues.height else None
+    return first if isinstance(first, datetime) else None
+
+
+def _baseline_start(first: datetime | None, period: Period, baseline_months: int) -> datetime:
+    """``baseline_months`` before the period, but no earlier than the data's start."""
     start = months_before(period.start, baseline_months)
-    if isinstance(first, datetime):
-        start = max(start, first)
-    return start
+    return start if first is None else max(start, first)
 
 
 def _grid_counts(
@@ -120,15 +140,21 @@ def emerging(
     alpha: float = 0.01,
     min_count: int = 5,
     as_of: datetime | None = None,
+    *,
+    data_start: datetime | None = None,
+    min_history_months: int = 0,
 ) -> pl.DataFrame:
     """Grids whose issue count in ``period`` is unusually high against their own recent months.
 
     ``observed``: the grid's issues in the period (``invalid`` ones left out).
     ``expected``: its issues in the ``baseline_months`` calendar months before the
     period, times the period's length over the baseline's length (the mean monthly
-    count, scaled to the period). The baseline starts no earlier than the first issue
-    in ``issues`` (data that begins later gives a shorter baseline); without any
-    baseline, expected, ratio and p-values are null and nothing is flagged. With
+    count, scaled to the period). The baseline starts no earlier than ``data_start``
+    (:func:`dashboard.core.span.data_start`; by default the first issue in ``issues``):
+    data that begins later gives a shorter baseline. Without any baseline, or with fewer
+    than ``min_history_months`` whole months of data before the period
+    (:func:`history_months`), nothing is tested: expected, ratio and p-values are
+    null and nothing is flagged. With
     ``as_of`` inside the period (the current month), only the part up to ``as_of``
     is compared. ``p_value``: P(X ≥ observed) for X ~ Poisson(expected)
     (:func:`poisson_tail`); ``p_adjusted``: Bonferroni, p times the number of grids
@@ -144,9 +170,12 @@ def emerging(
     """
     _check_arguments(baseline_months, alpha, min_count)
     end = period.end if as_of is None else max(period.start, min(period.end, as_of))
-    baseline_start = _baseline_start(issues, period, baseline_months)
+    first = _first_report(issues, data_start)
+    baseline_start = _baseline_start(first, period, baseline_months)
     baseline_seconds = (period.start - baseline_start).total_seconds()
     scale = (end - period.start).total_seconds() / baseline_seconds if baseline_seconds > 0 else None
+    if (0 if first is None else history_months(period, first)) < min_history_months:
+        scale = None  # too little history to judge a jump by
     counts = _grid_counts(issues, units, period, end, baseline_start)
     return (
         counts.join(_poisson_tests(counts, scale), on="grid_code", how="left")

@@ -7,6 +7,7 @@ import polars as pl
 from dashboard.core.loading import Dataset
 from dashboard.core.periods import trailing_months
 from dashboard.core.selection import Selection
+from dashboard.core.span import before_data, data_start, reaches_before_data
 from dashboard.metrics import (
     METRICS,
     OUTSIDE,
@@ -19,11 +20,18 @@ from dashboard.metrics import (
     keys_for,
 )
 
+BEFORE_DATA = "before_data"
+
 
 def scope_totals(dataset: Dataset, selection: Selection, months: int = 12) -> pl.DataFrame:
-    """Every metric for the whole selection, for the chosen period, the one before and the trailing months."""
+    """Every metric for the whole selection, for the chosen period, the one before and the trailing months.
+
+    ``before_data`` marks periods that lie wholly before the data start (a gap, not a 0).
+    """
     periods = [selection.period, selection.period.previous()]
     periods += [p for p in trailing_months(selection.period, months) if p not in periods]
+    start = data_start(dataset)
+    gaps = {p.key(): before_data(p, start) for p in periods}
     return compute_series(
         selection.issues(dataset),
         selection.units(dataset),
@@ -32,17 +40,21 @@ def scope_totals(dataset: Dataset, selection: Selection, months: int = 12) -> pl
         dataset.as_of,
         dataset.settings,
         selection.basis,
-    )
+    ).with_columns(pl.col(PERIOD).replace_strict(gaps, return_dtype=pl.Boolean).alias(BEFORE_DATA))
 
 
 def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> list[Kpi]:
     """The KPI cards: value, change from the previous period, grade and a 12-month sparkline.
 
     A metric whose inputs the data lacks is empty and ``missing`` (with its reason), never graded.
+    The change is empty when the previous period reaches before the data start (it would be a
+    change from nothing); the sparkline leaves out months before the data.
     """
     current_key, previous_key = selection.period.key(), selection.period.previous().key()
     rows = {row[PERIOD]: row for row in totals.iter_rows(named=True)}
-    months = [p.key() for p in trailing_months(selection.period, 12)]
+    start = data_start(dataset)
+    comparable = not reaches_before_data(selection.period.previous(), start)
+    months = [p.key() for p in trailing_months(selection.period, 12) if not before_data(p, start)]
     kpis = []
     for key in keys_for("headline"):
         spec = METRICS[key]
@@ -52,7 +64,7 @@ def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> li
             Kpi(
                 key=key,
                 value=current[key],
-                previous=previous[key],
+                previous=previous[key] if comparable else None,
                 numerator=current.get(spec.num_column),
                 denominator=current.get(spec.den_column),
                 grade="none" if missing else grade(current[key], spec, dataset.settings),
@@ -66,10 +78,14 @@ def headline(totals: pl.DataFrame, selection: Selection, dataset: Dataset) -> li
 def rate_trend(
     totals: pl.DataFrame, selection: Selection, keys: tuple[str, ...] = keys_for("trend")
 ) -> pl.DataFrame:
-    """Long frame (period, metric, value, numerator, denominator) over the trailing 12 months, oldest first."""
+    """Long frame (period, metric, value, numerator, denominator) over the trailing 12 months, oldest first;
+    months before the data start are left out (gaps)."""
     months = [p.key() for p in trailing_months(selection.period, 12)]
+    shown = totals.filter(pl.col(PERIOD).is_in(months))
+    if BEFORE_DATA in shown.columns:
+        shown = shown.filter(~pl.col(BEFORE_DATA))
     frames = [
-        totals.filter(pl.col(PERIOD).is_in(months)).select(
+        shown.select(
             PERIOD,
             pl.lit(key).alias("metric"),
             pl.col(key).alias("value"),

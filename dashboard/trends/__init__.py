@@ -13,11 +13,13 @@ from dashboard.trends.analysis import (
     HotTopic,
     anomalies,
     hot_topic,
+    previous_has_data,
     seasonality,
     series,
     top_categories,
     weekday_hour,
     year_earlier,
+    year_earlier_has_data,
     year_on_year,
 )
 
@@ -34,10 +36,12 @@ __all__ = [
     "HotTopic",
     "anomalies",
     "hot_topic",
+    "previous_has_data",
     "seasonality",
     "series",
     "top_categories",
     "weekday_hour",
     "year_earlier",
+    "year_earlier_has_data",
     "year_on_year",
 ]

@@ -17,7 +17,9 @@ import polars as pl
 
 from dashboard.core.periods import Period, default_month, month
 from dashboard.core.settings import Settings
-from dashboard.metrics import METRICS, Metric, compute_groups, in_period, keys_for
+from dashboard.core.span import reaches_before_data
+from dashboard.metrics import METRICS, Basis, Metric, compute_groups, in_period, issue_flags, keys_for
+from dashboard.metrics.compute import absent_columns
 
 Freq = Literal["day", "week", "month"]
 FREQS: Final[tuple[Freq, ...]] = ("day", "week", "month")
@@ -114,6 +116,9 @@ def series(
     by: str | None = None,
     metric: str = "issue_count",
     ma_window: int | None = None,
+    *,
+    basis: Basis = "live",
+    data_start: datetime | None = None,
 ) -> pl.DataFrame:
     """A registry metric per time bucket of ``[start, end)``, optionally per group, with a moving average.
 
@@ -128,35 +133,61 @@ def series(
         A key of ``keys_for("series")`` (every metric but issues_per_1000: a bucket of categories has no residents).
     ma_window
         Buckets in the trailing moving average; by default 7 days, 4 weeks or 3 months.
+    basis
+        ``live``: every bucket as things stand at ``as_of``; ``cutoff``: each at its own cut-off
+        (its end, or ``end``, plus the grace days; never after ``as_of``): a past bucket never changes.
+    data_start
+        When the data begins (:func:`dashboard.core.span.data_start`): earlier buckets are gaps,
+        left out (no line, no zeros).
 
     Returns
     -------
     pl.DataFrame
-        ``bucket`` (start of the bucket), ``group``, ``metric``, ``value``, ``numerator``,
-        ``denominator``, ``ma``, ``partial``; one row per bucket for every group that has
-        issues in the window, sorted by group (nulls last) then bucket. A bucket with no
-        issues has count 0 and a null rate. Counts carry the count as ``numerator`` and a
-        null ``denominator``; medians carry neither. ``ma`` is null until the window is full;
-        for rates it is the pooled rate of the window (its numerators over its denominators),
-        for counts and medians the mean of the window's values.
-        ``partial`` marks buckets cut by ``start``, ``end`` or ``as_of`` (a month still running);
-        buckets that start after ``as_of`` are left out.
+        ``bucket`` (its start), ``group``, ``metric``, ``value``, ``numerator``, ``denominator``,
+        ``ma``, ``partial``; a row per bucket for every group with issues in the window, by group
+        (nulls last) then bucket. A bucket with no issues has count 0 and a null rate. Counts
+        carry the count as ``numerator`` (null ``denominator``); medians carry neither. ``ma``
+        is null until the window is full of buckets of data; for rates the pooled rate of the
+        window, else the mean of its values. ``partial`` marks buckets cut by ``start``, ``end``,
+        ``as_of`` (a month still running) or the data start; buckets after ``as_of`` are left out.
     """
     window = _checked_window(issues, start, end, freq, by, metric, ma_window)
     spec = METRICS[metric]
     interval = INTERVALS[freq]
-    whole = Period(start, end)
-    selected = in_period(issues, whole).with_columns(
-        pl.col("reported_at").dt.truncate(interval).alias(BUCKET), _group_expr(by)
+    numbers = _bucket_numbers(
+        *_flagged(issues, Period(start, end), interval, by, as_of, settings, basis), spec
     )
-    numbers = _bucket_numbers(compute_groups(selected, [BUCKET, GROUP], [whole], as_of, settings), spec)
-    # Buckets that start after the data's time are the future: left out.
-    frame = _every_bucket(numbers, _truncate(start, interval), min(end, as_of), interval, by, spec)
     bucket_end = pl.col(BUCKET).dt.offset_by(interval)
-    partial = (pl.col(BUCKET) < start) | (bucket_end > end) | (bucket_end > as_of)
+    first = start if data_start is None else max(start, data_start)
+    # Buckets that start after the data's time are the future, those before the data a gap: left out.
+    frame = _every_bucket(numbers, _truncate(first, interval), min(end, as_of), interval, by, spec)
+    partial = (pl.col(BUCKET) < first) | (bucket_end > end) | (bucket_end > as_of)
     return frame.with_columns(
         pl.lit(metric).alias("metric"), _moving_average(spec, window).alias("ma"), partial.alias("partial")
     ).select(list(SERIES_SCHEMA))
+
+
+def _flagged(
+    issues: pl.DataFrame,
+    window: Period,
+    interval: str,
+    by: str | None,
+    as_of: datetime,
+    settings: Settings,
+    basis: Basis,
+) -> tuple[pl.DataFrame, frozenset[str]]:
+    """The window's issues with their bucket and group, flagged each at the point in time its bucket is
+    measured at (``as_of``, or the bucket's cut-off), and the metric inputs the data lacks."""
+    selected = in_period(issues, window).with_columns(
+        pl.col("reported_at").dt.truncate(interval).alias(BUCKET), _group_expr(by)
+    )
+    at = pl.lit(as_of, dtype=pl.Datetime("us"))
+    if basis == "cutoff":
+        closes = pl.min_horizontal(
+            pl.col(BUCKET).dt.offset_by(interval), pl.lit(window.end, dtype=pl.Datetime("us"))
+        )
+        at = pl.min_horizontal(closes + pl.duration(days=settings.assessment_grace_days), at)
+    return issue_flags(selected, at, settings), absent_columns(selected)
 
 
 def _checked_window(
@@ -182,19 +213,46 @@ def _checked_window(
     return window
 
 
-def _bucket_numbers(grouped: pl.DataFrame, spec: Metric) -> pl.DataFrame:
-    """``value``, ``numerator`` and ``denominator`` per bucket and group (medians carry neither count)."""
+def _bucket_numbers(flagged: pl.DataFrame, absent: frozenset[str], spec: Metric) -> pl.DataFrame:
+    """``value``, ``numerator`` and ``denominator`` per bucket and group from issues flagged each at its
+    bucket's point in time, as :func:`dashboard.metrics.compute_groups` defines them (medians carry neither
+    count; a metric whose inputs are absent is null, never 0)."""
+    none = pl.lit(None, dtype=pl.Int64)
     if spec.kind == "median":
-        numerator = denominator = pl.lit(None, dtype=pl.Int64)
+        parts = [
+            pl.col(spec.numerator).median().alias("value"),
+            none.alias("numerator"),
+            none.alias("denominator"),
+        ]
     else:
-        numerator = pl.col(spec.num_column)
-        denominator = pl.col(spec.den_column) if spec.is_rate else pl.lit(None, dtype=pl.Int64)
+        denominator = pl.col(spec.denominator).sum() if spec.is_rate and spec.denominator else none
+        parts = [pl.col(spec.numerator).sum().alias("numerator"), denominator.alias("denominator")]
+    expected = pl.col(spec.inputs_expected)
+    present = pl.all_horizontal(pl.col(c).is_not_null() for c in spec.inputs) if spec.inputs else pl.lit(True)
+    grouped = flagged.group_by(BUCKET, GROUP).agg(
+        *parts,
+        pl.len().alias("_issues"),
+        (expected.sum() if spec.inputs else pl.lit(0)).alias("_expected"),
+        ((expected & present).sum() if spec.inputs else pl.lit(0)).alias("_present"),
+    )
+    num, den = pl.col("numerator"), pl.col("denominator")
+    if spec.kind == "count":
+        value = num.cast(pl.Float64)
+    elif spec.is_rate:
+        value = pl.when(den > 0).then(num / den).otherwise(None)
+    else:
+        value = pl.col("value")
+    missing = pl.lit(False)
+    if spec.inputs:
+        missing = pl.col("_issues") > 0
+        if not absent & set(spec.inputs):
+            missing = missing & (pl.col("_expected") > 0) & (pl.col("_present") == 0)
     return grouped.select(
         BUCKET,
         GROUP,
-        pl.col(spec.key).cast(pl.Float64).alias("value"),
-        numerator.cast(pl.Int64).alias("numerator"),
-        denominator.cast(pl.Int64).alias("denominator"),
+        pl.when(missing).then(None).otherwise(value).cast(pl.Float64).alias("value"),
+        num.cast(pl.Int64).alias("numerator"),
+        den.cast(pl.Int64).alias("denominator"),
     )
 
 
@@ -235,13 +293,21 @@ def _truncate(moment: datetime, interval: str) -> datetime:
 
 
 def year_on_year(
-    issues: pl.DataFrame, period: Period, as_of: datetime, settings: Settings, by: str | None = None
+    issues: pl.DataFrame,
+    period: Period,
+    as_of: datetime,
+    settings: Settings,
+    by: str | None = None,
+    *,
+    data_start: datetime | None = None,
 ) -> pl.DataFrame:
     """Issue counts in ``period`` against the same period a year earlier, per group.
 
     Returns ``group``, ``then``, ``now``, ``change`` (now − then), ``change_pct`` (change / then,
     null when then is 0), ``period_then``, ``period_now`` (period keys); one row per group with
     issues in either period (a single null group when ``by`` is None), largest ``now`` first.
+    When the year-earlier period reaches before ``data_start`` (:func:`year_earlier_has_data`),
+    there is nothing to compare with: ``then``, ``change`` and ``change_pct`` are null, never 0.
     """
     _check_by(issues, by)
     earlier = year_earlier(period)
@@ -256,6 +322,8 @@ def year_on_year(
         .join(now, on=GROUP, how="left", nulls_equal=True)
         .with_columns(pl.col("then", "now").fill_null(0))
     )
+    if not year_earlier_has_data(period, data_start):
+        joined = joined.with_columns(pl.lit(None, dtype=pl.Int64).alias("then"))
     change = pl.col("now") - pl.col("then")
     return joined.with_columns(
         change.alias("change"),
@@ -263,6 +331,16 @@ def year_on_year(
         pl.lit(earlier.key()).alias("period_then"),
         pl.lit(period.key()).alias("period_now"),
     ).sort(["now", GROUP], descending=[True, False], nulls_last=True)
+
+
+def year_earlier_has_data(period: Period, data_start: datetime | None) -> bool:
+    """Whether the data covers the same period a year earlier (all of it: it does not reach before the start)."""
+    return not reaches_before_data(year_earlier(period), data_start)
+
+
+def previous_has_data(period: Period, data_start: datetime | None) -> bool:
+    """Whether the data covers the period before ``period`` (all of it)."""
+    return not reaches_before_data(period.previous(), data_start)
 
 
 # --- weekday × hour ------------------------------------------------------------------------
@@ -351,16 +429,25 @@ def top_categories(issues: pl.DataFrame, period: Period, n: int = 10) -> pl.Data
 
 
 def hot_topic(
-    issues: pl.DataFrame, period: Period, as_of: datetime, settings: Settings, min_count: int = 10
+    issues: pl.DataFrame,
+    period: Period,
+    as_of: datetime,
+    settings: Settings,
+    min_count: int = 10,
+    *,
+    data_start: datetime | None = None,
 ) -> HotTopic | None:
     """The month's topic: the category whose issue count rose most from the previous period to ``period``.
 
     The largest absolute rise wins; equal rises go to the larger relative rise (a category
     new from 0 counts as the largest), then to the category name. A category needs at least
     ``min_count`` issues now, so a jump from 1 to 3 does not win. ``None`` when no category
-    with enough issues rose.
+    with enough issues rose, and when the previous period reaches before ``data_start``
+    (:func:`previous_has_data`: a rise from before the data would be a rise from nothing).
     """
     previous = period.previous()
+    if not previous_has_data(period, data_start):
+        return None
     counts = _counts(issues, [previous, period], as_of, settings, "category")
     before = dict(counts.filter(pl.col("period") == previous.key()).select(GROUP, "issue_count").iter_rows())
     candidates: list[tuple[int, float, str, int, int]] = []
@@ -405,6 +492,11 @@ def anomalies(series_frame: pl.DataFrame, z: float = 3.0, window: int = 28) -> p
       series does not flag two or three issues.
 
     Buckets with less than half a window of history have no baseline and are never flagged.
+    History is data only: a series made with a ``data_start`` (:func:`series`) has no buckets
+    before the data begins, so the first half window of the data is never flagged, rather than
+    judged against zeros from before the data. On the trends page that is 14 days, 6 weeks or
+    6 months, longer than the moving average's 7 days, 4 weeks or 3 months, so no bucket whose
+    moving average reaches before the data start is flagged.
     Many series tested at once (every category, every day) flag a few buckets by chance:
     raise ``z`` there.
 

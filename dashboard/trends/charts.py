@@ -236,19 +236,24 @@ def _add_anomalies(fig: go.Figure, flagged: pl.DataFrame, x_hover: str, by: str 
 
 
 def yoy_chart(yoy_frame: pl.DataFrame, lang: Lang, by: str | None = None) -> go.Figure:
-    """Grouped bars per group: the same period last year (pale) and this period, with the change."""
+    """Grouped bars per group: the same period last year (pale) and this period, with the change.
+
+    Without data a year earlier (``then`` null: before the data start) only this period's bars are drawn.
+    """
     names = [group_label(g, by, lang) for g in yoy_frame.get_column(GROUP).to_list()]
     then_key = yoy_frame.get_column("period_then").first() if yoy_frame.height else ""
     now_key = yoy_frame.get_column("period_now").first() if yoy_frame.height else ""
     changes = [
-        t("trends.yoy_change", lang, change=f"{c:+,}", pct=_signed_percent(p))
+        t("trends.yoy_change_none", lang)
+        if c is None
+        else t("trends.yoy_change", lang, change=f"{c:+,}", pct=_signed_percent(p))
         for c, p in zip(yoy_frame.get_column("change"), yoy_frame.get_column("change_pct"), strict=True)
     ]
+    bars = [("now", now_key, NOW_COLOR, "trends.yoy_now")]
+    if yoy_frame.get_column("then").null_count() < yoy_frame.height or yoy_frame.height == 0:
+        bars.insert(0, ("then", then_key, THEN_COLOR, "trends.yoy_then"))
     fig = go.Figure()
-    for column, key, color, name_key in (
-        ("then", then_key, THEN_COLOR, "trends.yoy_then"),
-        ("now", now_key, NOW_COLOR, "trends.yoy_now"),
-    ):
+    for column, key, color, name_key in bars:
         fig.add_trace(
             go.Bar(
                 x=names,

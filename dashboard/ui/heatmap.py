@@ -11,6 +11,7 @@ from dashboard import heat
 from dashboard.core.boundaries import grid_at
 from dashboard.core.periods import Period, steps
 from dashboard.core.selection import IssueFilter
+from dashboard.core.span import data_start
 from dashboard.heat import map as heat_maps
 from dashboard.heat import tables as heat_tables
 from dashboard.i18n import t
@@ -170,11 +171,32 @@ def hotspot_sections(ctx: Context, issue_filter: IssueFilter) -> None:
     with right:
         st.markdown(f"#### {t('heatmap.emerging', lang)}")
         months, alpha, min_count = 6, 0.01, 5
-        rising = heat.emerging(issues, selection.units(dataset), selection.period, months, alpha, min_count)
-        flagged = rising.filter(pl.col("flagged"))
-        if flagged.is_empty():
-            st.success(t("heatmap.no_emerging", lang))
-        else:
-            widgets.show_table(heat_tables.emerging_table(flagged, lang), dataset.settings, rows=10)
+        emerging_spots(ctx, issues, months, alpha, min_count)
         with st.expander(t("heatmap.method", lang)):
             st.markdown(t("heatmap.method_text", lang, months=months, alpha=alpha, min=min_count))
+            st.markdown(t("heatmap.method_history", lang, min=dataset.settings.emerging_min_history_months))
+
+
+def emerging_spots(ctx: Context, issues: pl.DataFrame, months: int, alpha: float, min_count: int) -> None:
+    """Emerging hot spots, or why there are none: too short a history before the period, or no jump."""
+    lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
+    start, minimum = data_start(dataset), dataset.settings.emerging_min_history_months
+    rising = heat.emerging(
+        issues,
+        selection.units(dataset),
+        selection.period,
+        months,
+        alpha,
+        min_count,
+        data_start=start,
+        min_history_months=minimum,
+    )
+    flagged = rising.filter(pl.col("flagged"))
+    history = 0 if start is None else heat.history_months(selection.period, start)
+    if history < minimum:
+        date = "—" if start is None else start.date()
+        st.info(t("heatmap.emerging_short", lang, date=date, months=history, min=minimum))
+    elif flagged.is_empty():
+        st.success(t("heatmap.no_emerging", lang))
+    else:
+        widgets.show_table(heat_tables.emerging_table(flagged, lang), dataset.settings, rows=10)

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import trends
 from dashboard.core.periods import Period, bucket_period, date_range, trailing_months
 from dashboard.core.selection import IssueFilter
+from dashboard.core.span import data_start
 from dashboard.i18n import t
 from dashboard.metrics import METRICS, in_period, keys_for
 from dashboard.trends import charts as trend_charts
@@ -73,11 +74,22 @@ def window(ctx: Context) -> Period:
 
 
 def hot_topic(ctx: Context, issues: pl.DataFrame) -> None:
-    """The month's topic (the category that rose most), with the rule in the help."""
-    lang, dataset = ctx.lang, ctx.dataset
-    hot = trends.hot_topic(issues, ctx.selection.period, dataset.as_of, dataset.settings)
+    """The month's topic (the category that rose most), with the rule in the help; none when the
+    previous period is before the data start."""
+    lang, dataset, period = ctx.lang, ctx.dataset, ctx.selection.period
+    start = data_start(dataset)
+    hot = trends.hot_topic(issues, period, dataset.as_of, dataset.settings, data_start=start)
     text = trend_charts.hot_topic_text(hot, lang)
-    if hot is None:
+    if start is not None and not trends.previous_has_data(period, start):
+        st.info(
+            t(
+                "trends.hot_no_previous",
+                lang,
+                previous=period_label(period.previous(), lang),
+                date=start.date(),
+            )
+        )
+    elif hot is None:
         st.info(text)
     else:
         st.warning(f"**{trend_charts.hot_topic_title(hot, lang)}**  \n{text}", icon=":material/campaign:")
@@ -87,7 +99,7 @@ def hot_topic(ctx: Context, issues: pl.DataFrame) -> None:
 def trend(ctx: Context, issues: pl.DataFrame, choice: Controls) -> pl.DataFrame | None:
     """The metric over time with its moving average and spikes; a click on a point lists its issues."""
     lang, dataset = ctx.lang, ctx.dataset
-    span = window(ctx)
+    span, start = window(ctx), data_start(dataset)
     frame = trends.series(
         issues,
         span.start,
@@ -97,6 +109,8 @@ def trend(ctx: Context, issues: pl.DataFrame, choice: Controls) -> pl.DataFrame 
         dataset.settings,
         by=choice.by,
         metric=choice.metric,
+        basis=ctx.selection.basis,
+        data_start=start,
     )
     flagged = None
     if choice.metric == "issue_count":
@@ -106,6 +120,10 @@ def trend(ctx: Context, issues: pl.DataFrame, choice: Controls) -> pl.DataFrame 
     figure = trend_charts.trend_chart(frame, lang, choice.metric, anomalies=flagged, by=choice.by)
     event = widgets.chart(figure, ctx, "trend", on_select="rerun", selection_mode="points", key="trend_chart")
     notes = [t("trends.ma_note", lang)]
+    if start is not None and span.start < start:
+        notes.append(t("trends.data_start_note", lang, date=start.date()))
+    if ctx.selection.basis == "cutoff":
+        notes.append(t("trends.cutoff_note", lang, days=dataset.settings.assessment_grace_days))
     if flagged is not None:
         notes.append(
             t(
@@ -130,14 +148,20 @@ def trend(ctx: Context, issues: pl.DataFrame, choice: Controls) -> pl.DataFrame 
 def patterns(ctx: Context, issues: pl.DataFrame, choice: Controls) -> None:
     """Year on year, the weekday × hour table, seasonality and the top categories."""
     lang, dataset, period = ctx.lang, ctx.dataset, ctx.selection.period
+    start = data_start(dataset)
     left, right = st.columns(2)
     with left:
-        yoy = trends.year_on_year(issues, period, dataset.as_of, dataset.settings, by=choice.by)
+        yoy = trends.year_on_year(
+            issues, period, dataset.as_of, dataset.settings, by=choice.by, data_start=start
+        )
         st.markdown(f"#### {t('trends.yoy_title', lang, period=period_label(period, lang))}")
+        if start is not None and not trends.year_earlier_has_data(period, start):
+            earlier = period_label(trends.year_earlier(period), lang)
+            st.info(t("trends.yoy_no_data", lang, period=earlier, date=start.date()))
         widgets.chart(trend_charts.yoy_chart(yoy, lang, by=choice.by), ctx, "year_on_year")
     with right:
         st.markdown(f"#### {t('trends.top_title', lang, period=period_label(period, lang))}")
-        hot = trends.hot_topic(issues, period, dataset.as_of, dataset.settings)
+        hot = trends.hot_topic(issues, period, dataset.as_of, dataset.settings, data_start=start)
         top = trends.top_categories(issues, period)
         widgets.chart(trend_charts.top_categories_chart(top, lang, hot), ctx, "top_categories")
     left, right = st.columns(2)
