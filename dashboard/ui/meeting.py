@@ -18,6 +18,7 @@ from branca.element import Element
 
 from dashboard import meeting, overview, trends
 from dashboard.core.basis import basis_note
+from dashboard.core.span import data_start
 from dashboard.figures import charts
 from dashboard.i18n import Lang, t
 from dashboard.meeting import Theme
@@ -277,7 +278,9 @@ def _trend(ctx: Context, th: Theme) -> None:
 def _topics(ctx: Context, th: Theme) -> None:
     lang, dataset, selection = ctx.lang, ctx.dataset, ctx.selection
     issues = selection.issues(dataset)
-    hot = trends.hot_topic(issues, selection.period, dataset.as_of, dataset.settings)
+    hot = trends.hot_topic(
+        issues, selection.period, dataset.as_of, dataset.settings, data_start=data_start(dataset)
+    )
     subtitle = trend_charts.hot_topic_title(hot, lang) if hot is not None else ""
     _title("topics", lang, subtitle)
     top = trends.top_categories(issues, selection.period, n=8)

@@ -24,6 +24,7 @@ from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.loading import Dataset
 from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
+from dashboard.core.span import data_start
 from dashboard.figures import tables
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import (
@@ -350,7 +351,9 @@ def _categories_slide(dataset: Dataset, selection: Selection, lang: Lang) -> Sli
 
     issues = selection.issues(dataset)
     top = trends.top_categories(issues, selection.period, TOP_CATEGORIES)
-    hot = trends.hot_topic(issues, selection.period, dataset.as_of, dataset.settings)
+    hot = trends.hot_topic(
+        issues, selection.period, dataset.as_of, dataset.settings, data_start=data_start(dataset)
+    )
     categories = [label("category", c, lang) for c in top.get_column("category").to_list()]
     counts = [float(c) for c in top.get_column("count").to_list()]
     colors = tuple(
