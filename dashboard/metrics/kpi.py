@@ -28,6 +28,11 @@ class Kpi:
     def text(self, lang: Lang) -> str:
         return METRICS[self.key].format(self.value, lang)
 
+    @property
+    def flat(self) -> bool:
+        """No change from the previous period, as shown (``+0.0``): neither good nor bad."""
+        return METRICS[self.key].change(self.value, self.previous) == 0
+
     def delta(self, lang: Lang) -> str | None:
         return METRICS[self.key].delta(self.value, self.previous, lang)
 

@@ -68,6 +68,22 @@ class MetricSpec:
             return f"{format_count(value, lang)} {t('common.hours', lang)}"
         return f"{value:.1f}"
 
+    def change(self, current: float | None, previous: float | None) -> float | None:
+        """The change as it is shown: rates in percentage points to one decimal, counts whole, others to
+        one decimal (so a change that shows as nothing is 0, never -0).
+
+        >>> METRICS["resolution_rate"].change(0.9470, 0.9474), METRICS["issue_count"].change(4129, 4329)
+        (0.0, -200.0)
+        """
+        if current is None or previous is None:
+            return None
+        change = current - previous
+        if self.kind == "rate":
+            return round(change * 100, 1) + 0.0
+        if self.kind == "count":
+            return float(round(change))
+        return round(change, 1) + 0.0
+
     def delta(self, current: float | None, previous: float | None, lang: Lang) -> str | None:
         """The change from the previous period: percentage points for rates, plain for others.
 
@@ -76,14 +92,14 @@ class MetricSpec:
         >>> METRICS["resolution_rate"].delta(0.93, 0.91, "en"), METRICS["resolution_rate"].delta(0.9470, 0.9474, "en")
         ('+2.0 pp', '+0.0 pp')
         """
-        if current is None or previous is None:
+        change = self.change(current, previous)
+        if change is None:
             return None
-        change = current - previous
         if self.kind == "rate":
-            return f"{round(change * 100, 1) + 0.0:+.1f} {t('common.pp', lang)}"
+            return f"{change:+.1f} {t('common.pp', lang)}"
         if self.kind == "count":
-            return f"{round(change) + 0:+,.0f}"
-        return f"{round(change, 1) + 0.0:+.1f}"
+            return f"{change:+,.0f}"
+        return f"{change:+.1f}"
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def kpi_cards(kpis: Sequence[Kpi], lang: Lang, per_row: int = 3) -> None:
                 _kpi_label(kpi, lang),
                 kpi.text(lang),
                 delta=kpi.delta(lang),
-                delta_color="normal" if spec.higher_is_better else "inverse",
+                delta_color="off" if kpi.flat else "normal" if spec.higher_is_better else "inverse",
                 help=_kpi_help(kpi, lang),
                 border=True,
                 chart_data=trend if len(trend) > 1 else None,

@@ -232,7 +232,9 @@ def _kpi_item(kpi: Kpi, dataset: Dataset, selection: Selection, lang: Lang) -> K
     if reason is not None:
         return KpiItem(label=spec.label(lang), value=kpi.text(lang), delta=reason)
     delta = kpi.delta(lang)
-    change = None if kpi.value is None or kpi.previous is None else kpi.value - kpi.previous
+    change = spec.change(
+        kpi.value, kpi.previous
+    )  # as shown: a change that reads +0.0 is neither good nor bad
     good = None if not change else (change > 0) == spec.higher_is_better
     return KpiItem(
         label=spec.label(lang),
