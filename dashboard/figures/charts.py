@@ -166,19 +166,20 @@ def level_share_chart(
 ) -> go.Figure:
     """One stacked bar: solved in the grid, in the community, above the community.
 
-    Without shares (nothing finished, or the data has no solving levels) there is no bar,
-    only a grey line of text: ``reasons`` (why the levels are missing) or "no data".
+    Without shares (nothing finished, or the data has no solving levels) there is no bar, only a
+    grey "—" when ``reasons`` say why the levels are missing (the page prints them under the chart),
+    else "no data".
     """
     fig = go.Figure()
     if all(shares.get(key) is None for key in ("grid", "community", "above")):
         fig.add_annotation(
-            text="<br>".join(reasons) or t("common.no_data", lang),
+            text="—" if reasons else t("common.no_data", lang),
             xref="paper",
             yref="paper",
             x=0.5,
             y=0.5,
             showarrow=False,
-            font={"color": MUTED},
+            font={"color": MUTED, "size": 28 if reasons else 14},
             name="no_levels",
         )
         fig.update_xaxes(visible=False)
