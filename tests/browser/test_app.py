@@ -95,8 +95,15 @@ def test_language_and_month_widgets_update_the_url(page: Page, demo_url: str) ->
     wait_for_app(page)
     assert page.locator("h1").first.inner_text().strip() == "Street overview"
     dataset = load_dataset(REPO)
+    # The default basis: September at its assessment cut-off.
     september = compute(
-        dataset.issues, dataset.units, "all", parse_period("2026-09"), dataset.as_of, dataset.settings
+        dataset.issues,
+        dataset.units,
+        "all",
+        parse_period("2026-09"),
+        dataset.as_of,
+        dataset.settings,
+        "cutoff",
     )
     rate = METRICS["resolution_rate"].format(september.row(0, named=True)["resolution_rate"], "en")
     card = page.get_by_test_id("stMetric").filter(has_text="Resolution rate")
@@ -163,9 +170,15 @@ def test_clicking_a_community_in_the_league_opens_it_on_the_map(page: Page, demo
     name = dataset.units.filter(dataset.units.get_column("community_code") == code).get_column(
         "community_name"
     )[0]
-    # The best community of the month is first in the league table.
+    # The best community of the month (at its assessment cut-off, the default basis) is first in the league.
     league = compute(
-        dataset.issues, dataset.units, "community", parse_period("2026-10"), dataset.as_of, dataset.settings
+        dataset.issues,
+        dataset.units,
+        "community",
+        parse_period("2026-10"),
+        dataset.as_of,
+        dataset.settings,
+        "cutoff",
     )
     best = league.filter(~league.get_column("outside")).sort(
         ["resolution_rate", "issue_count"], descending=True
