@@ -8,6 +8,7 @@ import textwrap
 import tomllib
 from pathlib import Path
 
+from dashboard.i18n import t
 from dashboard.metrics import REGISTRY
 
 START, END = "<!-- metrics:start -->", "<!-- metrics:end -->"
@@ -15,8 +16,13 @@ KIND_UNITS = {"count": "issues", "rate": "fraction 0–1", "per_1000": "per 1,00
 
 
 def metric_table() -> str:
-    """The README's metric table: key, Chinese and English labels, formula, unit, direction, graded."""
+    """The README's metric table: the point-in-time rules (from the catalogs), then key, Chinese and
+    English labels, formula, unit, direction, graded."""
     lines = [
+        f"{t('basis.rules', 'zh')}",
+        "",
+        f"{t('basis.rules', 'en')}",
+        "",
         "| key | zh | en | formula | unit | better | vs target |",
         "|---|---|---|---|---|---|---|",
     ]
