@@ -392,7 +392,7 @@ def test_an_import_shows_on_the_next_run_without_a_restart(
 def test_trends_page_says_when_the_earlier_periods_have_no_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
 ) -> None:
-    from dashboard.ui.frame import period_label
+    from dashboard.core.periods import period_label
 
     # The data begin on 1 August 2026: July and August 2025 are before them.
     root = three_months_root(tmp_path / "three")

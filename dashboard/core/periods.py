@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from dashboard.i18n import Lang, t
+
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _RANGE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})\.\.(\d{4}-\d{1,2}-\d{1,2})$")
 
@@ -141,3 +143,21 @@ def bucket_period(start: datetime, freq: str) -> Period:
     if freq == "month":
         return month(start)
     raise ValueError(f"freq must be day, week or month, got {freq!r}")
+
+
+def period_label(period: Period, lang: Lang) -> str:
+    """The month as the catalogs write it (``filters.month_format``: ``Oct 2026``, ``2026年10月``),
+    or a range of days (``2026-09-01 – 2026-10-15``).
+
+    >>> period_label(parse_period("2026-10"), "en"), period_label(parse_period("2026-09-01..2026-10-15"), "en")
+    ('Oct 2026', '2026-09-01 – 2026-10-15')
+    """
+    if period.is_month:
+        return t(
+            "filters.month_format",
+            lang,
+            year=period.start.year,
+            month=period.start.month,
+            month_name=f"{period.start:%b}",
+        )
+    return f"{period.first_day.isoformat()} – {period.last_day.isoformat()}"

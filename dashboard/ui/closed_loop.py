@@ -9,11 +9,12 @@ from dashboard import closed_loop
 from dashboard.closed_loop import lifecycle, lifecycle_charts
 from dashboard.closed_loop import tables as loop_tables
 from dashboard.core.formatting import format_percent
+from dashboard.core.periods import period_label
 from dashboard.figures import charts, tables
 from dashboard.i18n import t
 from dashboard.metrics import METRICS, REGISTRY, Unit, keys_for, unit_columns
 from dashboard.ui import cache, widgets
-from dashboard.ui.frame import Context, period_label
+from dashboard.ui.frame import Context
 
 MAX_SMALL_MULTIPLES = 40
 

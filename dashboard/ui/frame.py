@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard.core.basis import BASES, Basis, as_basis, basis_note
 from dashboard.core.formatting import format_percent
 from dashboard.core.loading import Dataset, read_meta, resolve_root
-from dashboard.core.periods import Period, date_range, default_month, parse_period
+from dashboard.core.periods import Period, date_range, default_month, parse_period, period_label
 from dashboard.core.problems import DataError
 from dashboard.core.selection import Selection, available_months, selection_from_query
 from dashboard.i18n import LANGS, Lang, as_lang, t
@@ -140,22 +140,6 @@ def _aliases(dataset: Dataset, lang: Lang) -> demo_mode.Aliases:
     return demo_mode.Aliases(chosen["street"], chosen["community"])
 
 
-def _month_label(period: Period, lang: Lang) -> str:
-    return t(
-        "filters.month_format",
-        lang,
-        year=period.start.year,
-        month=period.start.month,
-        month_name=f"{period.start:%b}",
-    )
-
-
-def period_label(period: Period, lang: Lang) -> str:
-    if period.is_month:
-        return _month_label(period, lang)
-    return f"{period.first_day.isoformat()} – {period.last_day.isoformat()}"
-
-
 def _filters(dataset: Dataset, lang: Lang, sidebar: Any) -> Selection:
     """The period and communities chosen in the sidebar (first from the URL), kept in the URL."""
     query = selection_from_query(st.query_params.to_dict(), dataset)
@@ -210,7 +194,7 @@ def _month_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: Any) 
         t("filters.month", lang),
         month_keys,
         key="month",
-        format_func=lambda k: _month_label(parse_period(k), lang),
+        format_func=lambda k: period_label(parse_period(k), lang),
     )
     return parse_period(chosen)
 

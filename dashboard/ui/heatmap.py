@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import heat
 from dashboard.core.boundaries import grid_at
-from dashboard.core.periods import Period, steps
+from dashboard.core.periods import Period, period_label, steps
 from dashboard.core.selection import IssueFilter
 from dashboard.core.span import data_start
 from dashboard.heat import map as heat_maps
@@ -17,7 +17,7 @@ from dashboard.heat import tables as heat_tables
 from dashboard.i18n import t
 from dashboard.metrics import in_period
 from dashboard.ui import cache, widgets
-from dashboard.ui.frame import Context, period_label, set_query
+from dashboard.ui.frame import Context, set_query
 
 MODES = ("heat", "points", "grid")
 STEPS = ("all", "month", "week")

@@ -18,13 +18,14 @@ from branca.element import Element
 
 from dashboard import meeting, overview, trends
 from dashboard.core.basis import basis_note
+from dashboard.core.periods import period_label
 from dashboard.core.span import data_start
 from dashboard.figures import charts
 from dashboard.i18n import Lang, t
 from dashboard.meeting import Theme
 from dashboard.trends import charts as trend_charts
 from dashboard.ui import cache, widgets
-from dashboard.ui.frame import Context, period_label, set_query
+from dashboard.ui.frame import Context, set_query
 
 VIEW = "meeting_view"
 PAUSED = "meeting_paused"

@@ -10,14 +10,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard import trends
-from dashboard.core.periods import Period, bucket_period, date_range, trailing_months
+from dashboard.core.periods import Period, bucket_period, date_range, period_label, trailing_months
 from dashboard.core.selection import IssueFilter
 from dashboard.core.span import data_start
 from dashboard.i18n import t
 from dashboard.metrics import METRICS, in_period, keys_for
 from dashboard.trends import charts as trend_charts
 from dashboard.ui import widgets
-from dashboard.ui.frame import Context, period_label, set_query
+from dashboard.ui.frame import Context, set_query
 
 FREQS = ("day", "week", "month")
 GROUPS = ("none", "category", "source", "community_name")

@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.core.formatting import format_count
+from dashboard.core.periods import period_label
 from dashboard.core.selection import IssueFilter, filter_options, issue_filter_from_query
 from dashboard.core.settings import Settings
 from dashboard.figures import charts
@@ -22,7 +23,7 @@ from dashboard.metrics import METRIC_KEYS, METRICS, PERIOD, Kpi
 from dashboard.outputs import export
 from dashboard.outputs.report import published
 from dashboard.ui import cache
-from dashboard.ui.frame import PENDING_COMMUNITIES, Context, period_label, set_query
+from dashboard.ui.frame import PENDING_COMMUNITIES, Context, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
 

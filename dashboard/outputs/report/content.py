@@ -22,7 +22,7 @@ from dashboard.closed_loop import tables as loop_tables
 from dashboard.core.basis import DEFAULT_BASIS, Basis, basis_note
 from dashboard.core.formatting import format_count, format_percent
 from dashboard.core.loading import Dataset
-from dashboard.core.periods import Period
+from dashboard.core.periods import Period, period_label
 from dashboard.core.selection import Selection
 from dashboard.core.span import data_start
 from dashboard.figures import tables
@@ -153,19 +153,6 @@ class Report:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def period_text(period: Period, lang: Lang) -> str:
-    """The month as the catalogs write it (``filters.month_format``: ``Oct 2026``), or a date range."""
-    if period.is_month:
-        return t(
-            "filters.month_format",
-            lang,
-            year=period.start.year,
-            month=period.start.month,
-            month_name=f"{period.start:%b}",
-        )
-    return f"{period.first_day.isoformat()} – {period.last_day.isoformat()}"
-
-
 def _display(display: tables.DisplayTable, columns: Sequence[str] | None = None) -> TableBlock:
     """A :class:`~dashboard.figures.tables.DisplayTable` (what the pages draw) as a report table."""
     frame: pd.DataFrame = display.frame
@@ -208,7 +195,7 @@ def _scope_name(dataset: Dataset, selection: Selection, lang: Lang) -> str:
 
 def _title_slide(dataset: Dataset, selection: Selection, title: str, lang: Lang) -> Slide:
     lines = [
-        t("report.subtitle", lang, period=period_text(selection.period, lang), as_of=_as_of(dataset)),
+        t("report.subtitle", lang, period=period_label(selection.period, lang), as_of=_as_of(dataset)),
         basis_note(selection.period, dataset.as_of, dataset.settings, selection.basis, lang),
     ]
     if selection.community_codes:
@@ -275,7 +262,7 @@ def _league_slides(
     settings = dataset.settings
     code, name = unit_columns(by)
     unit = t(f"common.unit_{by}", lang)
-    period = period_text(selection.period, lang)
+    period = period_label(selection.period, lang)
     shown = table.head(MAX_LEAGUE_ROWS)
     display = loop_tables.league_table(shown, by, keys_for("report_league"), settings, lang)
     small = t("common.small_sample_column", lang, n=settings.small_sample)
@@ -505,7 +492,7 @@ def _map_slides(
             t(
                 "report.heat_note",
                 lang,
-                period=period_text(selection.period, lang),
+                period=period_label(selection.period, lang),
                 n=format_count(period_issues.height, lang),
                 located=format_count(located, lang),
                 area=f"{area:.2f}",
@@ -561,11 +548,11 @@ def build_report(
     )
     return Report(
         title=title,
-        period=period_text(period, lang),
+        period=period_label(period, lang),
         lang=lang,
         slides=slides,
         colors=dict(dataset.settings.colors),
-        footer=t("report.footer", lang, title=title, period=period_text(period, lang)),
+        footer=t("report.footer", lang, title=title, period=period_label(period, lang)),
         published=_published(dataset, selection, kpis, table, by),
     )
 
