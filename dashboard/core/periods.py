@@ -146,7 +146,7 @@ def bucket_period(start: datetime, freq: str) -> Period:
 
 
 def period_label(period: Period, lang: Lang) -> str:
-    """The month as the catalogs write it (``filters.month_format``: ``Oct 2026``, ``2026年10月``),
+    """The month as the catalogs write it (``filters.month_format``: ``Oct 2026`` in English),
     or a range of days (``2026-09-01 – 2026-10-15``).
 
     >>> period_label(parse_period("2026-10"), "en"), period_label(parse_period("2026-09-01..2026-10-15"), "en")
