@@ -330,3 +330,25 @@ def test_a_refused_files_notes_are_not_imported_and_every_count_is_a_number(root
             table = problem_table(each, lang)
             counts = table.get_column(table.columns[2])
             assert counts.null_count() == 0 and counts.dtype.is_integer()
+
+
+def test_the_pages_text_boxes_for_constants_joins_and_formats_read_back() -> None:
+    from dashboard.ingest.mapping import extras_text, parse_extras
+
+    mapping = Mapping(
+        constants={"status": "closed", "street_name": "清河湾街道"},
+        join={"description": ["标题", "正文"]},
+        date_formats=["%m/%d/%Y %I:%M:%S %p"],
+    )
+    extras, bad = parse_extras(*extras_text(mapping))
+    assert bad == []
+    assert (extras.constants, extras.join, extras.date_formats) == (
+        mapping.constants,
+        mapping.join,
+        mapping.date_formats,
+    )
+    extras, bad = parse_extras(
+        "status closed\ncategory = 来信", "description = 标题，正文", "%Y%m%d\ntomorrow"
+    )
+    assert bad == ["status closed", "tomorrow"]
+    assert extras.constants == {"category": "来信"} and extras.join == {"description": ["标题", "正文"]}

@@ -86,7 +86,7 @@ class Mapping:
     """A user's mapping for one kind of file; empty fields mean "use the built-in aliases".
 
     ``columns`` maps a header as it appears in the file to a contract column ("" ignores
-    it) and ``copies`` to further columns it also fills (``"办结时间" = ["resolved_at",
+    it) and ``copies`` to further columns it also fills (``"Finished" = ["resolved_at",
     "closed_at"]`` in TOML); ``values`` maps, per contract column, a word to its key;
     ``header_row`` is the 1-based row of the header in the file (``None``: found
     automatically); ``constants`` fills a column on every row the file leaves it empty;
@@ -404,3 +404,35 @@ def known_values(column: str) -> tuple[str, ...]:
         "service_type": schema.SERVICE_TYPES,
     }
     return table.get(column, ())
+
+
+# --- the page's editor of the mapping's extras --------------------------------------------------
+
+
+def extras_text(mapping: Mapping) -> tuple[str, str, str]:
+    """The constants, joins and time formats as the page's text boxes show them (one item a line)."""
+    constants = "\n".join(f"{k} = {v}" for k, v in mapping.constants.items())
+    join = "\n".join(f"{k} = {', '.join(v)}" for k, v in mapping.join.items())
+    return constants, join, "\n".join(mapping.date_formats)
+
+
+def parse_extras(constants: str, join: str, formats: str) -> tuple[Mapping, list[str]]:
+    """The text boxes read back: a mapping holding only the extras, and the lines not understood."""
+    bad: list[str] = []
+    pairs: dict[str, str] = {}
+    joins: dict[str, list[str]] = {}
+    for text, target in ((constants, "constants"), (join, "join")):
+        for line in (ln.strip() for ln in text.splitlines()):
+            key, sep, value = line.partition("=")
+            if not line:
+                continue
+            if not sep or not key.strip() or not value.strip():
+                bad.append(line)
+            elif target == "constants":
+                pairs[key.strip()] = value.strip()
+            else:
+                joins[key.strip()] = [h.strip() for h in re.split(r"[,，]", value) if h.strip()]
+    dates = [ln.strip() for ln in formats.splitlines() if ln.strip()]
+    bad += [d for d in dates if "%" not in d]
+    extras = Mapping(constants=pairs, join=joins, date_formats=[d for d in dates if "%" in d])
+    return extras, bad
