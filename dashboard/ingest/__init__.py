@@ -22,7 +22,7 @@ from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings, load_settings
 from dashboard.ingest.findings import Prepared
 from dashboard.ingest.grids import prepare_grids
-from dashboard.ingest.mapping import CONTRACT, KINDS, Mapping, saved_mapping
+from dashboard.ingest.mapping import CONTRACT, KINDS, PLACE_COLUMNS, Mapping, saved_mapping
 from dashboard.ingest.prepare import SPECS, current_state, prepare_table
 from dashboard.ingest.readers import Limits
 from dashboard.ingest.store import Version, commit, restore, versions
@@ -100,9 +100,14 @@ def _dtype(kind: str, column: str) -> pl.DataType:
 
 
 def _typed(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """The contract's columns in order, typed; place names or codes the rows carry are kept after them."""
+    places = [c for c in PLACE_COLUMNS if c in frame.columns and c not in CONTRACT[kind]]
     return frame.select(
-        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(_dtype(kind, c)).alias(c)
-        for c in CONTRACT[kind]
+        *(
+            (pl.col(c) if c in frame.columns else pl.lit(None)).cast(_dtype(kind, c)).alias(c)
+            for c in CONTRACT[kind]
+        ),
+        *(pl.col(c).cast(pl.String) for c in places),
     )
 
 
@@ -147,7 +152,7 @@ def commit_import(
         if existing is not None:
             ids = new.get_column(spec.id_column).implode()
             updated = existing.filter(pl.col(spec.id_column).is_in(ids)).height
-            merged = pl.concat([existing.filter(~pl.col(spec.id_column).is_in(ids)), new])
+            merged = pl.concat([existing.filter(~pl.col(spec.id_column).is_in(ids)), new], how="diagonal")
         else:
             updated, merged = 0, new
         added, total = new.height - updated, merged.height

@@ -101,7 +101,8 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # no
         return 2
     data = file.read_bytes()
     prepared = prepare(root, args.kind, data, file.name, mapping, repair=args.repair)
-    out.write("\n".join(lines(prepared, lang)) + "\n")
+    held_back = bool(prepared.errors) and not args.skip_bad_rows
+    out.write("\n".join(lines(prepared, lang, refused=held_back)) + "\n")
     if prepared.refused:
         err.write(t("imports.refused", lang) + "\n")
         return 2

@@ -42,6 +42,10 @@ class Prepared:
     ignored: list[str] = field(default_factory=list)
     unmatched: dict[str, list[str]] = field(default_factory=dict)
     superseded: int = 0
+    # The first rows of the file as the report shows them (only when no header was recognised).
+    sample: list[list[str]] = field(default_factory=list)
+    # The mapping's constants that were applied: column -> value.
+    constants: dict[str, str] = field(default_factory=dict)
 
     @property
     def good_count(self) -> int:

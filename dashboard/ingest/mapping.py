@@ -24,6 +24,8 @@ from dashboard.core.coords import DATUMS, Datum
 
 KINDS: Final = ("issues", "grids", "volunteers", "service_records", "service_points")
 MAPPINGS_DIR: Final = "data/mappings"
+# Between the cells of a ``[join]`` (title + body -> description), unless the mapping says otherwise.
+JOIN_SEPARATOR: Final = "\n"
 
 # The contract columns of each kind, in the order they are written.
 CONTRACT: Final[dict[str, tuple[str, ...]]] = {
@@ -52,6 +54,9 @@ CONTRACT: Final[dict[str, tuple[str, ...]]] = {
     ),
     "service_points": ("point_id", "name", "point_type", "lon", "lat"),
 }
+# Where a row is, by name or code, above the grid: kept in the stored table when the file has them
+# (placement by these is done where the issues are placed; here they are only carried through).
+PLACE_COLUMNS: Final = ("district_name", "street_code", "street_name", "community_code", "community_name")
 # Columns whose words are mapped to keys (``boolean`` applies to every bool column).
 VALUE_COLUMNS: Final = ("status", "resolved_level", "satisfaction", "source", "point_type", "service_type")
 
@@ -61,6 +66,13 @@ def normalise_header(text: str) -> str:
     text = text.strip().replace("（", "(").replace("）", ")").replace("：", ":")
     text = re.sub(r"\s+", "", text).strip("*:")
     return text.lower()
+
+
+def fields(kind: str) -> tuple[str, ...]:
+    """The columns an upload of ``kind`` may fill: the contract's, and for issues the place columns."""
+    if kind != "issues":
+        return CONTRACT[kind]
+    return CONTRACT[kind] + tuple(c for c in PLACE_COLUMNS if c not in CONTRACT[kind])
 
 
 @cache
@@ -74,8 +86,12 @@ class Mapping:
     """A user's mapping for one kind of file; empty fields mean "use the built-in aliases".
 
     ``columns`` maps a header as it appears in the file to a contract column ("" ignores
-    it); ``values`` maps, per contract column, a word to its key; ``header_row`` is the
-    1-based row of the header in the file (``None``: found automatically).
+    it) and ``copies`` to further columns it also fills (``"Finished" = ["resolved_at",
+    "closed_at"]`` in TOML); ``values`` maps, per contract column, a word to its key;
+    ``header_row`` is the 1-based row of the header in the file (``None``: found
+    automatically); ``constants`` fills a column on every row the file leaves it empty;
+    ``join`` fills a text column with several headers' cells joined by ``join_separator``;
+    ``date_formats`` are tried before the built-in time formats.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
@@ -83,6 +99,11 @@ class Mapping:
     crs: Datum = "wgs84"
     sheet: str | None = None
     header_row: int | None = None
+    copies: dict[str, list[str]] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    join: dict[str, list[str]] = field(default_factory=dict)
+    join_separator: str = JOIN_SEPARATOR
+    date_formats: list[str] = field(default_factory=list)
 
     def to_toml(self) -> str:
         lines = ["# Import mapping: written by the dashboard's import page; safe to edit by hand."]
@@ -91,8 +112,22 @@ class Mapping:
             lines.append(f"sheet = {_quote(self.sheet)}")
         if self.header_row:
             lines.append(f"header_row = {int(self.header_row)}")
+        if self.date_formats:
+            lines.append(f"date_formats = {_quote_list(self.date_formats)}")
+        if self.join_separator != JOIN_SEPARATOR:
+            lines.append(f"join_separator = {_quote(self.join_separator)}")
         lines += ["", "[columns]"]
-        lines += [f"{_quote(k)} = {_quote(v)}" for k, v in self.columns.items()]
+        for header, column in self.columns.items():
+            more = self.copies.get(header, [])
+            value = _quote_list([column, *more]) if more and column else _quote(column)
+            lines.append(f"{_quote(header)} = {value}")
+        for title, table in (("constants", self.constants), ("join", self.join)):
+            if table:
+                lines += ["", f"[{title}]"]
+                lines += [
+                    f"{_quote(k)} = {_quote_list(v) if isinstance(v, list) else _quote(v)}"
+                    for k, v in table.items()
+                ]
         for column, words in self.values.items():
             if words:
                 lines += ["", f"[values.{column}]"]
@@ -105,32 +140,89 @@ def _quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def _quote_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(_quote(i) for i in items) + "]"
+
+
+def _text_table(raw: dict[str, Any], key: str, message: str) -> dict[str, str]:
+    table = raw.get(key, {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ValueError(message)
+    return {str(k): v for k, v in table.items()}
+
+
+def _text_list(value: Any, message: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(message)
+    return [str(v) for v in value]
+
+
+def _columns(raw: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """``[columns]``: header = column, or header = [column, column, ...] for one header to several."""
+    table = raw.get("columns", {})
+    message = "[columns] must map header = column name, or header = [column names]"
+    if not isinstance(table, dict):
+        raise ValueError(message)
+    columns: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    for header, value in table.items():
+        if isinstance(value, str):
+            columns[str(header)] = value
+            continue
+        first, *more = _text_list(value, message)
+        columns[str(header)] = first
+        if more:
+            copies[str(header)] = more
+    return columns, copies
+
+
+def _date_formats(raw: dict[str, Any]) -> list[str]:
+    value = raw.get("date_formats", [])
+    message = 'date_formats must be a list of time formats such as "%m/%d/%Y %I:%M:%S %p"'
+    if value == []:
+        return []
+    formats = _text_list(value, message)
+    if not all("%" in f for f in formats):
+        raise ValueError(message)
+    return formats
+
+
 def parse_mapping(text: str) -> Mapping:
     """A mapping from TOML text; raises ``ValueError`` with the reason when it is not one."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(str(exc)) from exc
-    columns = raw.get("columns", {})
+    columns, copies = _columns(raw)
     values = raw.get("values", {})
-    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
-        raise ValueError("[columns] must map header = column name")
     if not isinstance(values, dict) or not all(
         isinstance(words, dict) and all(isinstance(v, str) for v in words.values())
         for words in values.values()
     ):
         raise ValueError("[values.<column>] must map word = key")
+    joins = raw.get("join", {})
+    if not isinstance(joins, dict):
+        raise ValueError("[join] must map column = [headers]")
+    join = {str(k): _text_list(v, "[join] must map column = [headers]") for k, v in joins.items()}
     crs = as_datum(str(raw.get("crs", "wgs84")).lower())
     header_row = raw.get("header_row")
     if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
         raise ValueError("header_row must be a positive row number")
+    separator = raw.get("join_separator", JOIN_SEPARATOR)
+    if not isinstance(separator, str):
+        raise ValueError("join_separator must be text")
     sheet = raw.get("sheet")
     return Mapping(
-        columns={str(k): v for k, v in columns.items()},
+        columns=columns,
         values={str(c): {str(k): v for k, v in words.items()} for c, words in values.items()},
         crs=crs,
         sheet=str(sheet) if sheet else None,
         header_row=header_row,
+        copies=copies,
+        constants=_text_table(raw, "constants", "[constants] must map column = value (as text)"),
+        join=join,
+        join_separator=separator,
+        date_formats=_date_formats(raw),
     )
 
 
@@ -171,7 +263,7 @@ def save_mapping(root: Path, kind: str, mapping: Mapping) -> Path:
 
 def header_index(kind: str, mapping: Mapping | None = None) -> dict[str, str]:
     """Normalised header → contract column: the contract's names, the aliases, the user's mapping."""
-    index = {normalise_header(c): c for c in CONTRACT[kind]}
+    index = {normalise_header(c): c for c in fields(kind)}
     for column, aliases in builtin()["columns"].get(kind, {}).items():
         for alias in aliases:
             index.setdefault(normalise_header(alias), column)
@@ -190,10 +282,26 @@ def find_header_row(cells: pl.DataFrame, kind: str, mapping: Mapping | None, sca
     best, best_score = None, 0
     for number, cells_of_row in enumerate(cells.head(scan).iter_rows()):
         names = (normalise_header(v) for v in cells_of_row if v)
-        score = len({index[n] for n in names if n in index})
+        score = len({index[n] for n in names if index.get(n)})
         if score > best_score:
             best, best_score = number, score
     return best if best_score >= 2 else None
+
+
+def likely_header_row(cells: pl.DataFrame, scan: int = 30) -> int:
+    """The 0-based row that looks most like a header when none names known columns: the first
+    of the rows with most cells that are text (not numbers or times); row 0 when nothing is better."""
+    best, best_score = 0, 0
+    for number, cells_of_row in enumerate(cells.head(scan).iter_rows()):
+        score = sum(1 for v in cells_of_row if v and not _looks_like_data(v))
+        if score > best_score:
+            best, best_score = number, score
+    return best
+
+
+def _looks_like_data(cell: str) -> bool:
+    """A cell of digits, separators and AM/PM marks (a number, code or time), not a column name."""
+    return re.fullmatch(r"[\d\s.,:/\-+%]*(?:[ap]m)?", cell.strip().lower()) is not None
 
 
 def match_columns(headers: Sequence[str | None], kind: str, mapping: Mapping | None) -> dict[int, str]:
@@ -207,10 +315,29 @@ def match_columns(headers: Sequence[str | None], kind: str, mapping: Mapping | N
             continue
         key = normalise_header(header)
         column = explicit.get(key, index.get(key))
-        if column and column in CONTRACT[kind] and column not in taken:
+        if column and column in fields(kind) and column not in taken:
             matched[position] = column
             taken.add(column)
     return matched
+
+
+def copied_columns(headers: Sequence[str | None], mapping: Mapping | None) -> dict[int, list[str]]:
+    """Column position → the further columns the mapping sends it to (one header to several fields)."""
+    if not mapping or not mapping.copies:
+        return {}
+    wanted = {normalise_header(h): more for h, more in mapping.copies.items()}
+    return {
+        i: wanted[normalise_header(h)] for i, h in enumerate(headers) if h and normalise_header(h) in wanted
+    }
+
+
+def header_positions(headers: Sequence[str | None]) -> dict[str, int]:
+    """Normalised header → its first position (to find the columns a ``[join]`` names)."""
+    positions: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        if h:
+            positions.setdefault(normalise_header(h), i)
+    return positions
 
 
 # --- values ---------------------------------------------------------------------------
@@ -277,3 +404,35 @@ def known_values(column: str) -> tuple[str, ...]:
         "service_type": schema.SERVICE_TYPES,
     }
     return table.get(column, ())
+
+
+# --- the page's editor of the mapping's extras --------------------------------------------------
+
+
+def extras_text(mapping: Mapping) -> tuple[str, str, str]:
+    """The constants, joins and time formats as the page's text boxes show them (one item a line)."""
+    constants = "\n".join(f"{k} = {v}" for k, v in mapping.constants.items())
+    join = "\n".join(f"{k} = {', '.join(v)}" for k, v in mapping.join.items())
+    return constants, join, "\n".join(mapping.date_formats)
+
+
+def parse_extras(constants: str, join: str, formats: str) -> tuple[Mapping, list[str]]:
+    """The text boxes read back: a mapping holding only the extras, and the lines not understood."""
+    bad: list[str] = []
+    pairs: dict[str, str] = {}
+    joins: dict[str, list[str]] = {}
+    for text, target in ((constants, "constants"), (join, "join")):
+        for line in (ln.strip() for ln in text.splitlines()):
+            key, sep, value = line.partition("=")
+            if not line:
+                continue
+            if not sep or not key.strip() or not value.strip():
+                bad.append(line)
+            elif target == "constants":
+                pairs[key.strip()] = value.strip()
+            else:
+                joins[key.strip()] = [h.strip() for h in re.split(r"[,，]", value) if h.strip()]
+    dates = [ln.strip() for ln in formats.splitlines() if ln.strip()]
+    bad += [d for d in dates if "%" not in d]
+    extras = Mapping(constants=pairs, join=joins, date_formats=[d for d in dates if "%" in d])
+    return extras, bad

@@ -6,6 +6,7 @@ Boundary files are checked in :mod:`dashboard.ingest.grids`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,6 @@ import polars as pl
 
 from dashboard.core import coords, schema
 from dashboard.core.boundaries import grid_at, read_grids
-from dashboard.core.conversions import TIME_FORMATS, parse_time_text
 from dashboard.core.loading import ROW, find_table, row_checks
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings
@@ -26,6 +26,8 @@ from dashboard.ingest.mapping import (
     Mapping,
     blank_empty_words,
     builtin,
+    copied_columns,
+    fields,
     find_header_row,
     known_values,
     map_values,
@@ -34,10 +36,15 @@ from dashboard.ingest.mapping import (
     value_index,
 )
 from dashboard.ingest.readers import Limits, Sheet, read_table_upload
-
-EXCEL_EPOCH: Final = datetime(1899, 12, 30)
-# Excel day numbers from 1954 to 2119: anything else in a date column is not a serial date.
-SERIAL_RANGE: Final = (20000.0, 80000.0)
+from dashboard.ingest.shaping import (
+    EXCEL_EPOCH,
+    constants,
+    derive_status,
+    fill_times,
+    joined,
+    no_header,
+    parse_times,
+)
 
 
 @dataclass(frozen=True)
@@ -129,22 +136,6 @@ def current_state(root: Path, settings: Settings) -> Current:
 # --- conversions ----------------------------------------------------------------------
 
 
-def parse_times(column: str) -> pl.Expr:
-    """Text to datetime as the loader reads it (:func:`~dashboard.core.conversions.parse_time_text`: ISO
-    times with a zone converted to local time), with the formats of ``[dates]`` in aliases.toml, and
-    Excel day numbers."""
-    text = pl.col(column).str.strip_chars()
-    parsed = parse_time_text(text, [*TIME_FORMATS, *builtin()["dates"]["formats"]])
-    serial = text.cast(pl.Float64, strict=False)
-    from_serial = (
-        pl.when(serial.is_between(*SERIAL_RANGE))
-        .then(pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(serial * 86_400).round(0).cast(pl.Int64)))
-        .otherwise(None)
-        .cast(pl.Datetime("us"))
-    )
-    return pl.coalesce(parsed, from_serial).alias(column)
-
-
 def parse_float(column: str) -> pl.Expr:
     return (
         pl.col(column).str.strip_chars().str.replace_all(",", "").cast(pl.Float64, strict=False).alias(column)
@@ -177,12 +168,13 @@ def _map_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prep
     """Find the header and select the contract columns, numbered by their rows in the file."""
     header_row = find_header_row(cells, kind, mapping)
     if header_row is None:
-        prepared.blocking.append(Problem(prepared.file, "no_header", detail=_expected_headers(kind)))
+        no_header(cells, kind, mapping, prepared, _expected_headers(kind))
         return None
     prepared.header_row = header_row + 1
     headers = [h or "" for h in cells.row(header_row)]
     prepared.headers = [h for h in headers if h]
     matched = match_columns(headers, kind, mapping)
+    copies = copied_columns(headers, mapping)
     prepared.columns = {headers[i]: c for i, c in matched.items()}
     prepared.ignored = [h for i, h in enumerate(headers) if h and i not in matched]
     body = cells.slice(header_row + 1).with_row_index(ROW, offset=header_row + 2)
@@ -192,7 +184,11 @@ def _map_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prep
         if data_columns
         else body
     )
-    return body.select(ROW, *(pl.col(f"c{i}").alias(column) for i, column in matched.items()))
+    selected = {column: pl.col(f"c{i}") for i, column in matched.items()}
+    for i, more in copies.items():
+        selected |= {c: pl.col(f"c{i}") for c in more if c not in selected}
+    frame = body.select(ROW, *(e.alias(c) for c, e in selected.items()))
+    return joined(frame, body, headers, mapping, prepared)
 
 
 def _missing_columns(frame: pl.DataFrame, spec: TableSpec, prepared: Prepared) -> bool:
@@ -210,9 +206,11 @@ def _missing_columns(frame: pl.DataFrame, spec: TableSpec, prepared: Prepared) -
     return bool(prepared.blocking)
 
 
-def _convert(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> pl.DataFrame:
+def _convert(
+    frame: pl.DataFrame, spec: TableSpec, findings: Findings, formats: Sequence[str] = ()
+) -> pl.DataFrame:
     conversions: list[tuple[str, pl.Expr, str]] = []
-    conversions += [(c, parse_times(c), "bad_time") for c in spec.times if c in frame.columns]
+    conversions += [(c, parse_times(c, formats), "bad_time") for c in spec.times if c in frame.columns]
     conversions += [(c, parse_float(c), "bad_number") for c in spec.floats if c in frame.columns]
     conversions += [(c, parse_int(c), "bad_integer") for c in spec.ints if c in frame.columns]
     conversions += [(c, parse_bool(c), "bad_boolean") for c in spec.bools if c in frame.columns]
@@ -367,12 +365,16 @@ def prepare_table(
         prepared.blocking.append(Problem(file, "no_grids_yet"))
         return prepared
     frame = _map_header(sheet.cells, kind, mapping, prepared)
-    if frame is None or _missing_columns(frame, spec, prepared):
+    if frame is None:
+        return prepared
+    frame = fill_times(constants(blank_empty_words(frame), kind, mapping, prepared), kind, prepared)
+    frame = derive_status(frame, kind, mapping, prepared)
+    if _missing_columns(frame, spec, prepared):
         return prepared
     prepared.total_rows = frame.height
-    frame = _map_words(blank_empty_words(frame), spec, mapping, prepared)
-    findings = Findings(file)
-    frame = _check_values(frame, spec, findings)
+    frame = _map_words(frame, spec, mapping, prepared)
+    findings = Findings(file, warnings=list(prepared.warnings))
+    frame = _check_values(frame, spec, findings, mapping.date_formats)
     frame = _coordinates(frame, spec, mapping, findings)
     frame = _grid_codes(frame, spec, current, findings)
     if kind == "issues":
@@ -382,7 +384,8 @@ def prepare_table(
             findings.add("error", finding.code, finding.column, finding.rows)
     good = frame.filter(~pl.col(ROW).is_in(sorted(findings.error_rows)))
     good, prepared.superseded = _latest_per_id(good, spec, findings)
-    return findings.settle(prepared, good.select(ROW, *CONTRACT[kind]))
+    places = [c for c in fields(kind) if c not in CONTRACT[kind] and c in good.columns]
+    return findings.settle(prepared, good.select(ROW, *CONTRACT[kind], *places))
 
 
 def _read_sheet(data: bytes, limits: Limits, mapping: Mapping, prepared: Prepared) -> Sheet | None:
@@ -414,9 +417,11 @@ def _map_words(frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, prepared:
     return frame
 
 
-def _check_values(given: pl.DataFrame, spec: TableSpec, findings: Findings) -> pl.DataFrame:
+def _check_values(
+    given: pl.DataFrame, spec: TableSpec, findings: Findings, formats: Sequence[str] = ()
+) -> pl.DataFrame:
     """Convert the typed columns, then flag empty required cells and values outside an enumeration."""
-    frame = _convert(given, spec, findings)
+    frame = _convert(given, spec, findings, formats)
     for column in spec.required:
         empty = given.get_column(column).is_null()
         findings.add("error", "missing_value", column, given.filter(empty).get_column(ROW).to_list())

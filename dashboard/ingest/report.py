@@ -49,7 +49,28 @@ def details(prepared: Prepared, lang: Lang) -> list[str]:
         lines.append(t("imports.ignored", lang, columns=", ".join(prepared.ignored)))
     for column, words in prepared.unmatched.items():
         lines.append(t("imports.unmatched", lang, column=column, words=", ".join(words)))
+    if prepared.constants:
+        values = ", ".join(f"{c} = {v}" for c, v in prepared.constants.items())
+        lines.append(t("imports.constants", lang, values=values))
     return lines
+
+
+def sample_lines(prepared: Prepared, lang: Lang) -> list[str]:
+    """The file's first rows (only when no header was recognised), as the CLI prints them."""
+    if not prepared.sample:
+        return []
+    head = t("imports.sample", lang, header_row=prepared.header_row or 1)
+    return [head, *(f"  {n}: " + " | ".join(row) for n, row in enumerate(prepared.sample, start=1))]
+
+
+def sample_table(prepared: Prepared) -> pl.DataFrame:
+    """The file's first rows as a table with the file's row numbers (the page shows it)."""
+    if not prepared.sample:
+        return pl.DataFrame()
+    width = max(len(r) for r in prepared.sample)
+    rows = [[str(n), *row, *[""] * (width - len(row))] for n, row in enumerate(prepared.sample, start=1)]
+    names = ["#", *(f"{i + 1}" for i in range(width))]
+    return pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
 
 
 def _row_text(problem: Problem) -> str:
@@ -58,8 +79,10 @@ def _row_text(problem: Problem) -> str:
     return f"{shown} (+{more})" if more > 0 else shown
 
 
-def _by_severity(prepared: Prepared) -> tuple[tuple[str, list[Problem]], ...]:
-    return (("blocking", prepared.blocking), ("error", prepared.errors), ("warning", prepared.warnings))
+def _by_severity(prepared: Prepared, refused: bool = False) -> tuple[tuple[str, list[Problem]], ...]:
+    # A refused file imports nothing: its notes are notes, not "(imported)".
+    note = "note" if refused or prepared.refused else "warning"
+    return (("blocking", prepared.blocking), ("error", prepared.errors), (note, prepared.warnings))
 
 
 def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:
@@ -72,7 +95,7 @@ def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:
                 {
                     t("imports.col_severity", lang): t(f"imports.severity_{severity}", lang),
                     t("imports.col_rows", lang): _row_text(problem),
-                    t("imports.col_count", lang): problem.count or (0 if problem.rows else None),
+                    t("imports.col_count", lang): problem.count,
                     t("imports.col_column", lang): problem.column or "",
                     t("imports.col_message", lang): text,
                 }
@@ -83,10 +106,10 @@ def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:
     return pl.DataFrame(records).select(columns)
 
 
-def lines(prepared: Prepared, lang: Lang) -> list[str]:
-    """The whole report as text lines (what the CLI prints)."""
-    out = [summary(prepared, lang), *details(prepared, lang)]
-    for severity, problems in _by_severity(prepared):
+def lines(prepared: Prepared, lang: Lang, refused: bool = False) -> list[str]:
+    """The whole report as text lines (what the CLI prints); ``refused``: nothing will be imported."""
+    out = [summary(prepared, lang), *details(prepared, lang), *sample_lines(prepared, lang)]
+    for severity, problems in _by_severity(prepared, refused):
         label = t(f"imports.severity_{severity}", lang)
         out += [f"[{label}] {p.message(lang)}" for p in problems]
     return out

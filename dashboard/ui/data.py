@@ -19,8 +19,23 @@ from dashboard.core.coords import DATUMS
 from dashboard.core.problems import DataError
 from dashboard.i18n import Lang, t
 from dashboard.ingest import KINDS, MODES, Mapping, Prepared
-from dashboard.ingest.mapping import CONTRACT, as_datum, known_values, save_mapping, saved_mapping
-from dashboard.ingest.report import details, localised_preview, problem_table, summary, version_table
+from dashboard.ingest.mapping import (
+    as_datum,
+    extras_text,
+    fields,
+    known_values,
+    parse_extras,
+    save_mapping,
+    saved_mapping,
+)
+from dashboard.ingest.report import (
+    details,
+    localised_preview,
+    problem_table,
+    sample_table,
+    summary,
+    version_table,
+)
 from dashboard.ingest.store import versions
 from dashboard.ui import cache
 
@@ -58,16 +73,44 @@ def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang,
     values = {c: dict(w) for c, w in mapping.values.items()}
     for column, words in prepared.unmatched.items():
         _word_editor(column, words, values, lang, key)
+    extras = _extras_editor(mapping, lang, key) if kind != "grids" else mapping
+    header_row = mapping.header_row
+    if header_row is None and any(p.code == "no_header" for p in prepared.blocking) and any(columns.values()):
+        header_row = prepared.header_row  # the likeliest row, whose columns the user has just mapped
     return Mapping(
-        columns=columns, values=values, crs=mapping.crs, sheet=mapping.sheet, header_row=mapping.header_row
+        columns=columns,
+        values=values,
+        crs=mapping.crs,
+        sheet=mapping.sheet,
+        header_row=header_row,
+        copies=dict(mapping.copies),
+        constants=extras.constants,
+        join=extras.join,
+        join_separator=mapping.join_separator,
+        date_formats=extras.date_formats,
     )
+
+
+def _extras_editor(mapping: Mapping, lang: Lang, key: str) -> Mapping:
+    """Constants, joined columns and extra time formats, as text (one item a line)."""
+    st.markdown(f"**{t('imports.extras', lang)}**")
+    st.caption(t("imports.extras_help", lang))
+    constants, join, formats = extras_text(mapping)
+    boxes = st.columns(3)
+    constants = boxes[0].text_area(t("imports.constants_input", lang), constants, key=f"{key}_constants")
+    join = boxes[1].text_area(t("imports.join_input", lang), join, key=f"{key}_join")
+    formats = boxes[2].text_area(t("imports.date_formats_input", lang), formats, key=f"{key}_dates")
+    extras, bad = parse_extras(constants, join, formats)
+    for line in bad:
+        st.warning(t("imports.bad_extras", lang, line=line))
+    return extras
 
 
 def _column_editor(prepared: Prepared, kind: str, lang: Lang, key: str) -> dict[str, str]:
     """The table of the file's headers and the contract column each is read as."""
     headers = prepared.headers
-    options = [IGNORE, *(_field_option(c, lang) for c in CONTRACT[kind])]
-    back = {_field_option(c, lang): c for c in CONTRACT[kind]}
+    options = [IGNORE, *(_field_option(c, lang) for c in fields(kind))]
+    back = {_field_option(c, lang): c for c in fields(kind)}
     table = pl.DataFrame(
         {
             t("imports.col_header", lang): headers,
@@ -140,6 +183,9 @@ def _report(prepared: Prepared, lang: Lang) -> None:
         st.success(message)
     for line in details(prepared, lang):
         st.caption(line)
+    if prepared.sample:
+        st.caption(t("imports.sample", lang, header_row=prepared.header_row or 1))
+        st.dataframe(sample_table(prepared), hide_index=True, width="stretch")
     problems = problem_table(prepared, lang)
     if not problems.is_empty():
         st.markdown(f"**{t('imports.problems', lang)}** · {t('imports.rows_note', lang)}")
@@ -245,6 +291,11 @@ def _options(kind: str, base: Mapping, lang: Lang) -> tuple[Mapping, bool]:
         crs=as_datum(crs),
         sheet=base.sheet,
         header_row=header_row or None,
+        copies=dict(base.copies),
+        constants=dict(base.constants),
+        join=dict(base.join),
+        join_separator=base.join_separator,
+        date_formats=list(base.date_formats),
     )
     return mapping, repair
 

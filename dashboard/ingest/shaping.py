@@ -1,0 +1,157 @@
+"""What a mapping does beyond naming columns, and what the report shows when no header is found.
+
+Applied to the rows under the header, before they are converted and checked: ``[join]`` (several
+headers into one text column), ``[constants]`` (a value where the file gives none), the report
+time taken from the acceptance time when a hotline file has no other, and a status derived from the finish
+times when the file has none. Each is noted in the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
+
+import polars as pl
+
+from dashboard.core.conversions import TIME_FORMATS, parse_time_text
+from dashboard.core.privacy import mask_phone
+from dashboard.core.problems import Problem
+from dashboard.ingest.findings import Prepared
+from dashboard.ingest.mapping import (
+    Mapping,
+    builtin,
+    fields,
+    header_positions,
+    likely_header_row,
+    match_columns,
+    normalise_header,
+)
+
+EXCEL_EPOCH: Final = datetime(1899, 12, 30)
+# Excel day numbers from 1954 to 2119: anything else in a date column is not a serial date.
+SERIAL_RANGE: Final = (20000.0, 80000.0)
+FINISH_TIMES: Final = ("resolved_at", "closed_at")
+SAMPLE_ROWS: Final = 5  # rows shown under the likeliest header when none is recognised
+SAMPLE_WIDTH: Final = 24  # characters of a cell shown in that sample
+
+
+def parse_times(column: str, formats: Sequence[str] = ()) -> pl.Expr:
+    """Text to datetime as the loader reads it (:func:`~dashboard.core.conversions.parse_time_text`: ISO
+    times with a zone converted to local time), with the formats of ``[dates]`` in aliases.toml, and
+    Excel day numbers; ``formats`` (a mapping's ``date_formats``) are tried first."""
+    text = pl.col(column).str.strip_chars()
+    parsed = parse_time_text(text, [*formats, *TIME_FORMATS, *builtin()["dates"]["formats"]])
+    serial = text.cast(pl.Float64, strict=False)
+    from_serial = (
+        pl.when(serial.is_between(*SERIAL_RANGE))
+        .then(pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(serial * 86_400).round(0).cast(pl.Int64)))
+        .otherwise(None)
+        .cast(pl.Datetime("us"))
+    )
+    return pl.coalesce(parsed, from_serial).alias(column)
+
+
+# --- no header found ----------------------------------------------------------------------------
+
+
+def sample_cell(cell: str | None) -> str:
+    """A cell as the report shows it: long text cut; a run of 7 or more digits (a phone, an id) masked.
+
+    >>> sample_cell("13812345678")
+    '138****5678'
+    >>> sample_cell("2026-10-01 09:00")
+    '2026-10-01 09:00'
+    """
+    if not cell:
+        return ""
+    if re.search(r"\d{7,}", re.sub(r"[\s\-+]", "", cell)) and not re.match(r"\d{4}[-/.\u5e74]\d", cell):
+        return mask_phone(cell) or ""
+    return cell if len(cell) <= SAMPLE_WIDTH else cell[: SAMPLE_WIDTH - 1] + "…"
+
+
+def no_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared, needed: str) -> None:
+    """No row names enough known columns: take the likeliest header row (row 1 when nothing is better)
+    so the report shows its columns and the first rows, and the mapping editor opens on them."""
+    guess = likely_header_row(cells)
+    headers = [h or "" for h in cells.row(guess)] if cells.height else []
+    prepared.header_row = guess + 1 if headers else None
+    prepared.headers = [h for h in headers if h]
+    matched = match_columns(headers, kind, mapping)
+    prepared.columns = {headers[i]: c for i, c in matched.items()}
+    prepared.ignored = [h for i, h in enumerate(headers) if h and i not in matched]
+    shown = cells.head(guess + 1 + SAMPLE_ROWS).iter_rows()
+    prepared.sample = [[sample_cell(c) for c in row] for row in shown]
+    found = ", ".join(prepared.headers[:20]) or "-"
+    row = (guess + 1,) if headers else ()
+    prepared.blocking.append(
+        Problem(prepared.file, "no_header", column=found, rows=row, count=len(row), detail=needed)
+    )
+
+
+# --- the mapping's extras -----------------------------------------------------------------------
+
+
+def joined(
+    frame: pl.DataFrame, body: pl.DataFrame, headers: list[str], mapping: Mapping, prepared: Prepared
+) -> pl.DataFrame:
+    """Fill each ``[join]`` column with its headers' cells, joined (title + body -> description)."""
+    positions = header_positions(headers)
+    for column, names in mapping.join.items():
+        missing = [n for n in names if normalise_header(n) not in positions]
+        if missing:
+            prepared.blocking.append(
+                Problem(prepared.file, "join_column_missing", column=column, detail=", ".join(missing))
+            )
+            continue
+        parts = [body.get_column(f"c{positions[normalise_header(n)]}") for n in names]
+        text = pl.select(pl.concat_str(parts, separator=mapping.join_separator, ignore_nulls=True))
+        frame = frame.with_columns(text.to_series().replace("", None).alias(column))
+        prepared.columns |= dict.fromkeys(names, column)
+        prepared.ignored = [h for h in prepared.ignored if h not in names]
+    return frame
+
+
+def constants(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared) -> pl.DataFrame:
+    """``[constants]``: a value on every row where the file gives none (a street, ``status = "closed"``)."""
+    for column, value in mapping.constants.items():
+        if column not in fields(kind):
+            prepared.blocking.append(Problem(prepared.file, "unknown_field", column=column))
+            continue
+        given = pl.col(column) if column in frame.columns else pl.lit(None, dtype=pl.String)
+        frame = frame.with_columns(pl.coalesce(given, pl.lit(value)).alias(column))
+        prepared.constants[column] = value
+    return frame
+
+
+def fill_times(frame: pl.DataFrame, kind: str, prepared: Prepared) -> pl.DataFrame:
+    """A hotline file with an acceptance time (accepted_at) and no report time: the call was reported when taken."""
+    if kind == "issues" and "reported_at" not in frame.columns and "accepted_at" in frame.columns:
+        prepared.warnings.append(
+            Problem(prepared.file, "reported_from_accepted", column="reported_at", count=frame.height)
+        )
+        frame = frame.with_columns(pl.col("accepted_at").alias("reported_at"))
+    return frame
+
+
+def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared) -> pl.DataFrame:
+    """No status column: ``closed`` where a finish time is given (and readable), else ``reported``."""
+    if kind != "issues" or "status" in frame.columns or "reported_at" not in frame.columns:
+        return frame
+    finish = [parse_times(c, mapping.date_formats) for c in FINISH_TIMES if c in frame.columns]
+    finished = pl.any_horizontal(e.is_not_null() for e in finish) if finish else pl.lit(False)
+    frame = frame.with_columns(
+        pl.when(finished).then(pl.lit("closed")).otherwise(pl.lit("reported")).alias("status")
+    )
+    closed = frame.filter(pl.col("status") == "closed").height
+    prepared.warnings.append(
+        Problem(
+            prepared.file,
+            "status_derived",
+            column="status",
+            count=frame.height,
+            detail=f"closed {closed}, reported {frame.height - closed}",
+        )
+    )
+    return frame
