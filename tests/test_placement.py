@@ -38,7 +38,7 @@ COLUMNS = (
     "street_code",
     "address",
 )
-PLACES = "keyword,grid_code\n东湖,{g1}\n东湖花园,{g2}\n".format(g1=G1, g2=G2)
+PLACES = f"keyword,grid_code\n东湖,{G1}\n东湖花园,{G2}\n"
 
 
 def _issue(issue_id: str, day: int, done: bool, **place: str) -> dict[str, str]:
