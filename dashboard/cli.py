@@ -23,7 +23,16 @@ from dashboard.core.loading import Dataset, load_dataset, resolve_root
 from dashboard.core.periods import Period, parse_period
 from dashboard.core.problems import DataError
 from dashboard.i18n import LANGS, Lang, as_lang, t
-from dashboard.metrics import METRIC_KEYS, METRICS, Unit, compute, keys_for, unit_columns, volunteer_metric
+from dashboard.metrics import (
+    METRIC_KEYS,
+    METRICS,
+    Unit,
+    compute,
+    keys_for,
+    placed_label,
+    unit_columns,
+    volunteer_metric,
+)
 
 if TYPE_CHECKING:
     from dashboard.outputs.report import Report
@@ -164,7 +173,8 @@ def unit_records(
 
     The period is measured at ``as_of`` (default: the data's latest time) with ``basis="live"``, or at
     its assessment cut-off but never later than ``as_of`` with ``basis="cutoff"``. For ``metrics``,
-    issues outside every grid are one extra object whose code is null.
+    issues not placed at the level of ``by`` are extra objects whose code is null and whose ``placed``
+    says the level they reached (community, street, or outside every grid).
     """
     period = parse_period(period_text)
     moment = measured_at(period, as_of or dataset.as_of, dataset.settings, basis)
@@ -173,6 +183,8 @@ def unit_records(
     records: list[dict[str, Any]] = []
     for row in frame.iter_rows(named=True):
         record: dict[str, Any] = {code: row[code], name: row[name]}
+        if row.get("outside"):  # issues not placed at this level: the level they reached
+            record["placed"] = row.get("placed") or "outside"
         for key in command.metric_keys():
             value = row[key]
             record[key] = None if isinstance(value, float) and math.isnan(value) else value
@@ -193,7 +205,7 @@ def _table(command: UnitCommand, records: list[dict[str, Any]], by: Unit, lang: 
     code, name = unit_columns(by)
     rows = []
     for record in records:
-        unit = record[name] if record[code] is not None else t("common.outside", lang)
+        unit = record[name] if record[code] is not None else placed_label(record.get("placed"), lang)
         row: dict[str, str] = {t(f"common.unit_{by}", lang): unit, "code": record[code] or ""}
         for key in command.metric_keys():
             label = METRICS[key].label(lang) if key in METRICS else t(f"metric.{key}.label", lang)

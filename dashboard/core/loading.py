@@ -21,8 +21,9 @@ import polars as pl
 import shapely
 
 from dashboard.core import schema
-from dashboard.core.boundaries import grid_at, read_grids
+from dashboard.core.boundaries import read_grids
 from dashboard.core.conversions import boolean_column, number_column, text_column, time_column
+from dashboard.core.placement import PLACE_COLUMNS, PLACED_AT, place, with_names
 from dashboard.core.problems import DataError, Problem, rows_problem
 from dashboard.core.settings import Settings, load_settings
 
@@ -211,17 +212,17 @@ def _known_grids(frame: pl.DataFrame, check: _Check, grid_codes: pl.Series) -> N
 
 
 def validate_issues(
-    frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
+    frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame, places: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, list[Problem]]:
-    """Convert and check an issues table against the data contract (README, docs/domain.md)."""
+    """Convert and check an issues table against the data contract (README, docs/domain.md), and place
+    each issue at the finest level it names (:func:`~dashboard.core.placement.place`, ``placed_at``)."""
     check = _Check(file)
     check.problems += _missing_columns(frame, file, schema.ISSUE_REQUIRED)
-    has_points = {"lon", "lat"} <= set(frame.columns)
-    if "grid_code" not in frame.columns and not has_points:
-        check.problems.append(Problem(file, "missing_location_columns", column="grid_code / lon, lat"))
+    if not has_place_columns(frame.columns, places is not None):
+        check.problems.append(Problem(file, "missing_location_columns", column=PLACE_HINT))
     if check.problems:
         return frame, check.problems
-    texts = ["issue_id", "category", "grid_code", "status", *schema.ISSUE_OPTIONAL_TEXT]
+    texts = ["issue_id", "category", "grid_code", "status", *PLACE_COLUMNS, *schema.ISSUE_OPTIONAL_TEXT]
     issues = _convert(
         frame,
         check,
@@ -242,9 +243,26 @@ def validate_issues(
     _enum(issues, check, "resolved_level", schema.LEVELS)
     _enum(issues, check, "satisfaction", schema.SATISFACTION)
     _known_grids(issues, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
+    issues, unmatched = place(issues, grids, places, row=ROW)
+    for names in unmatched:
+        check.rows(f"unknown_{names.column.split('_')[0]}", names.column, names.rows, names.detail)
     for finding in row_checks("issues", issues):
         check.rows(finding.code, finding.column, finding.rows)
     return issues, check.problems
+
+
+PLACE_HINT = "grid_code / lon, lat / community_code, community_name / street_code, street_name / address"
+
+
+def has_place_columns(columns: Collection[str], gazetteer: bool) -> bool:
+    """Whether a table has a column that can place a row: a grid code, a point, a community or street,
+    or (with a gazetteer) an address."""
+    present = set(columns)
+    return bool(
+        {"grid_code", *PLACE_COLUMNS} & present
+        or {"lon", "lat"} <= present
+        or (gazetteer and "address" in present)
+    )
 
 
 @dataclass(frozen=True)
@@ -260,7 +278,8 @@ def row_checks(kind: str, frame: pl.DataFrame, placed: Collection[int] = ()) -> 
     """The checks of a converted table's rows that the loader and the import share (so they cannot drift).
 
     A row failing one is refused by both: the loader refuses the file, naming the rows; the import leaves
-    the rows out. Issues: finished or closed before reported, no place (no grid code and no point), a
+    the rows out. Issues: finished or closed before reported, no place (``placed_at`` empty after
+    :func:`~dashboard.core.placement.place`; without that column: no grid code and no point), a
     negative rework count; service records: negative hours. ``placed`` are rows already refused for
     their place (the import: an unknown grid code, a point outside China), not reported again as
     having none. Columns the table does not have are not checked.
@@ -273,7 +292,10 @@ def row_checks(kind: str, frame: pl.DataFrame, placed: Collection[int] = ()) -> 
             for column in ("resolved_at", "closed_at")
             if {column, "reported_at"} <= present
         ]
-        if {"grid_code", "lon", "lat"} <= present:
+        if PLACED_AT in present:
+            unplaced = pl.col(PLACED_AT).is_null()
+            checks.append(("missing_location", "grid_code", unplaced & ~pl.col(ROW).is_in(sorted(placed))))
+        elif {"grid_code", "lon", "lat"} <= present:
             unplaced = pl.col("grid_code").is_null() & (pl.col("lon").is_null() | pl.col("lat").is_null())
             checks.append(("missing_location", "grid_code", unplaced & ~pl.col(ROW).is_in(sorted(placed))))
         if "rework_count" in present:
@@ -287,28 +309,9 @@ def row_checks(kind: str, frame: pl.DataFrame, placed: Collection[int] = ()) -> 
     return [f for f in found if f.rows]
 
 
-def locate_issues(issues: pl.DataFrame, grids: gpd.GeoDataFrame) -> pl.DataFrame:
-    """Fill ``grid_code`` from ``lon``/``lat`` by point-in-polygon where it is empty.
-
-    ``located_by_point`` marks those rows. A point in no grid keeps an empty code:
-    it is counted in the "outside every grid" bucket, never dropped.
-    """
-    needs = pl.col("grid_code").is_null() & pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
-    issues = issues.with_columns(needs.alias("located_by_point"))
-    todo = issues.filter(pl.col("located_by_point"))
-    if todo.is_empty():
-        return issues
-    codes = grid_at(grids, todo.get_column("lon").to_numpy(), todo.get_column("lat").to_numpy())
-    found = todo.select(ROW).with_columns(pl.Series("_found", codes, dtype=pl.String))
-    return (
-        issues.join(found, on=ROW, how="left")
-        .with_columns(pl.coalesce("grid_code", "_found").alias("grid_code"))
-        .drop("_found")
-    )
-
-
 def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """Attach each issue's community and street, and fill missing deadlines from the category limits."""
+    """Attach the names of each placed issue's grid, community and street, and fill missing deadlines from
+    the category limits."""
     for column in schema.ISSUE_TIMES:
         if column not in issues.columns:
             issues = issues.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias(column))
@@ -331,14 +334,10 @@ def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Setting
     for column in schema.ISSUE_OPTIONAL_TEXT:
         defaults[column] = pl.lit(None, dtype=pl.String)
     issues = issues.with_columns(e.alias(c) for c, e in defaults.items() if c not in issues.columns)
-    attributes = units.select(
-        "grid_code", "grid_name", "community_code", "community_name", "street_code", "street_name"
-    )
     limit = pl.col("_limit_h").fill_null(settings.default_limit_hours)
     due = pl.col("reported_at") + pl.duration(seconds=(limit * 3600).round(0).cast(pl.Int64))
     return (
-        issues.drop([c for c in attributes.columns if c != "grid_code" and c in issues.columns])
-        .join(attributes, on="grid_code", how="left")
+        with_names(issues, units)
         .join(limits, on="category", how="left")
         .with_columns(
             pl.col("due_at").is_null().alias("due_from_limit"),
@@ -415,6 +414,27 @@ OPTIONAL_TABLES: dict[str, tuple[str, Validator]] = {
 }
 
 
+def read_places(root: Path, grids: gpd.GeoDataFrame) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """The gazetteer ``geo/places.csv`` (``keyword``: a building, residential compound or road name; ``grid_code``), when
+    there is one: keywords unique, grid codes of the boundary file."""
+    path = root / schema.PLACES_FILE
+    if not path.is_file():
+        return None, []
+    frame, problems = read_table(path, schema.PLACES_FILE)
+    if frame is None:
+        return None, problems
+    check = _Check(schema.PLACES_FILE, _missing_columns(frame, schema.PLACES_FILE, ("keyword", "grid_code")))
+    if check.problems:
+        return None, check.problems
+    places = _convert(frame, check, texts=("keyword", "grid_code"))
+    _required_values(places, check, ("keyword", "grid_code"))
+    _unique(places, check, "keyword")
+    _known_grids(places, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
+    if check.problems:
+        return None, check.problems
+    return places.select("keyword", "grid_code"), []
+
+
 def read_meta(root: Path) -> dict[str, Any]:
     path = root / schema.META_FILE
     if not path.is_file():
@@ -445,10 +465,13 @@ def load_dataset(root: Path) -> Dataset:
     issues_file = str(issues_path.relative_to(root))
     files["issues"] = issues_file
     raw, read_problems = read_table(issues_path, issues_file)
-    problems += read_problems
+    places, places_problems = read_places(root, grids)
+    problems += read_problems + places_problems
+    if places is not None:
+        files["places"] = schema.PLACES_FILE
     issues: pl.DataFrame | None = None
     if raw is not None:
-        issues, issue_problems = validate_issues(raw, issues_file, grids)
+        issues, issue_problems = validate_issues(raw, issues_file, grids, places)
         problems += issue_problems
 
     tables: dict[str, pl.DataFrame | None] = {}
@@ -471,8 +494,7 @@ def load_dataset(root: Path) -> Dataset:
     dataset = Dataset(
         root=root, settings=settings, grids=grids, issues=issues, meta=read_meta(root), files=files
     )
-    located = locate_issues(issues, grids)
-    dataset.issues = complete_issues(located, dataset.units, settings)
+    dataset.issues = complete_issues(issues, dataset.units, settings)
     dataset.volunteers = tables["volunteers"]
     dataset.service_records = tables["service_records"]
     dataset.service_points = tables["service_points"]

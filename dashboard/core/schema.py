@@ -16,6 +16,7 @@ VOLUNTEERS_STEM: Final = "data/volunteers"
 SERVICE_RECORDS_STEM: Final = "data/service_records"
 SERVICE_POINTS_STEM: Final = "data/service_points"
 META_FILE: Final = "data/meta.json"
+PLACES_FILE: Final = "geo/places.csv"  # the gazetteer: address keyword -> grid code (optional)
 
 # --- grids -------------------------------------------------------------------
 GRID_REQUIRED: Final = (
@@ -93,7 +94,9 @@ ISSUE_CORE_COLUMNS: Final = (
     "urgent",
 )
 ISSUE_TEXT_COLUMNS: Final = ("description", "address", "reporter_name", "reporter_phone")
-ISSUE_COLUMNS: Final = ISSUE_CORE_COLUMNS + ISSUE_TEXT_COLUMNS
+# Where an issue with no grid code and no point is placed: its community or street (code or name).
+ISSUE_PLACE_COLUMNS: Final = ("community_code", "community_name", "street_code", "street_name")
+ISSUE_COLUMNS: Final = ISSUE_CORE_COLUMNS + ISSUE_PLACE_COLUMNS + ISSUE_TEXT_COLUMNS
 # Columns holding personal data: never shown in demo mode, meeting exports or logs.
 PERSONAL_COLUMNS: Final = ("reporter_name", "reporter_phone", "name", "phone")
 

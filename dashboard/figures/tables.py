@@ -17,7 +17,7 @@ import polars as pl
 
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, t
-from dashboard.metrics import METRICS, OUTSIDE, Grade, grade
+from dashboard.metrics import METRICS, OUTSIDE, PLACED, Grade, grade, placed_label
 
 
 @dataclass
@@ -114,14 +114,16 @@ def unit_table(
     lang: Lang,
     parent: tuple[str, str] | None = None,
 ) -> DisplayTable:
-    """Units (communities, grids) with their metrics; the "outside every grid" row labelled as such.
+    """Units (communities, grids) with their metrics; the rows of issues not placed at the units' level
+    labelled by the level they reached ("Placed only at community level", "Outside every grid").
 
     ``parent`` adds a column (frame column, catalog key), such as the grid's community.
     """
-    outside = frame.get_column("outside") if "outside" in frame.columns else pl.Series([False] * frame.height)
+    outside = frame.get_column(OUTSIDE) if OUTSIDE in frame.columns else pl.Series([False] * frame.height)
+    placed = frame.get_column(PLACED) if PLACED in frame.columns else pl.Series([None] * frame.height)
     names = [
-        t("common.outside", lang) if out else name
-        for name, out in zip(frame.get_column(name_column), outside, strict=True)
+        placed_label(level, lang) if out else name
+        for name, out, level in zip(frame.get_column(name_column), outside, placed, strict=True)
     ]
     table = pd.DataFrame({t("common.unit_" + code_column.removesuffix("_code"), lang): names})
     if parent is not None:

@@ -16,8 +16,9 @@ import geopandas as gpd
 import polars as pl
 
 from dashboard.core import coords, schema
-from dashboard.core.boundaries import grid_at, read_grids
-from dashboard.core.loading import ROW, find_table, row_checks
+from dashboard.core.boundaries import read_grids
+from dashboard.core.loading import PLACE_HINT, ROW, find_table, has_place_columns, read_places, row_checks
+from dashboard.core.placement import PLACED_AT, place, with_names
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings
 from dashboard.ingest.findings import Findings, Prepared, Severity
@@ -126,11 +127,14 @@ class Current:
     grids: gpd.GeoDataFrame | None
     settings: Settings
     grid_problems: tuple[Problem, ...] = ()
+    # The gazetteer geo/places.csv (keyword -> grid code), when the root has a valid one.
+    places: pl.DataFrame | None = None
 
 
 def current_state(root: Path, settings: Settings) -> Current:
     grids, problems = read_grids(root)
-    return Current(grids=grids, settings=settings, grid_problems=tuple(problems))
+    places = read_places(root, grids)[0] if grids is not None else None
+    return Current(grids=grids, settings=settings, grid_problems=tuple(problems), places=places)
 
 
 # --- conversions ----------------------------------------------------------------------
@@ -199,10 +203,8 @@ def _missing_columns(frame: pl.DataFrame, spec: TableSpec, prepared: Prepared) -
             prepared.blocking.append(
                 Problem(prepared.file, "missing_column", column=f"{column} ({hint})" if hint else column)
             )
-    if spec.grid == "point" and "grid_code" not in frame.columns and not {"lon", "lat"} <= set(frame.columns):
-        prepared.blocking.append(
-            Problem(prepared.file, "missing_location_columns", column="grid_code / lon, lat")
-        )
+    if spec.grid == "point" and not has_place_columns(frame.columns, gazetteer=True):
+        prepared.blocking.append(Problem(prepared.file, "missing_location_columns", column=PLACE_HINT))
     return bool(prepared.blocking)
 
 
@@ -294,6 +296,21 @@ def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings
     return frame.with_columns(pl.when(unknown).then(None).otherwise(pl.col("grid_code")).alias("grid_code"))
 
 
+def _place(frame: pl.DataFrame, current: Current, findings: Findings) -> pl.DataFrame:
+    """Each row placed as the loader places it (:func:`~dashboard.core.placement.place`), written with
+    the codes and names of the boundary file; names and codes that match nothing are listed and cleared."""
+    if current.grids is None:
+        return frame
+    placed, unmatched = place(frame, current.grids, current.places, row=ROW)
+    for names in unmatched:
+        code = f"unknown_{names.column.split('_')[0]}_cleared"
+        findings.add("warning", code, names.column, names.rows, names.detail)
+    units = pl.from_pandas(current.grids.drop(columns="geometry"))
+    # A grid found from a point is the loader's to find again (the point stays the place given).
+    by_point = pl.when(pl.col("located_by_point")).then(None).otherwise(pl.col("grid_code"))
+    return with_names(placed, units).with_columns(by_point.alias("grid_code"))
+
+
 def _issue_checks(
     frame: pl.DataFrame, current: Current, findings: Findings, known_categories: set[str]
 ) -> None:
@@ -310,16 +327,8 @@ def _issue_checks(
         pl.col("category").is_not_null() & ~pl.col("category").is_in(sorted(known_categories)),
         "category",
     )
-    if current.grids is not None:
-        todo = frame.filter(
-            pl.col("grid_code").is_null() & pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
-        )
-        if not todo.is_empty():
-            found = grid_at(
-                current.grids, todo.get_column("lon").to_numpy(), todo.get_column("lat").to_numpy()
-            )
-            rows = [r for r, code in zip(todo.get_column(ROW).to_list(), found, strict=True) if code is None]
-            findings.add("warning", "outside_grids", "lon, lat", rows)
+    if PLACED_AT in frame.columns:
+        findings.mask(frame, "warning", "outside_grids", "lon, lat", pl.col(PLACED_AT) == "outside")
 
 
 def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> tuple[pl.DataFrame, int]:
@@ -378,6 +387,7 @@ def prepare_table(
     frame = _coordinates(frame, spec, mapping, findings)
     frame = _grid_codes(frame, spec, current, findings)
     if kind == "issues":
+        frame = _place(frame, current, findings)
         _issue_checks(frame, current, findings, known_categories(root, current.settings))
     if kind == "service_records":
         for finding in row_checks(kind, frame):

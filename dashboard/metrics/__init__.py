@@ -18,6 +18,7 @@ from dashboard.metrics.registry import (
     OUTSIDE,
     PARENT_COLUMNS,
     PERIOD,
+    PLACED,
     REGISTRY,
     TARGET_METRIC,
     UNITS,
@@ -32,6 +33,7 @@ from dashboard.metrics.registry import (
     VolunteerMetric,
     keys_for,
     metric,
+    placed_label,
     unit_columns,
     volunteer_metric,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "OUTSIDE",
     "PARENT_COLUMNS",
     "PERIOD",
+    "PLACED",
     "PROVISIONAL",
     "REGISTRY",
     "TARGET_METRIC",
@@ -71,6 +74,7 @@ __all__ = [
     "keys_for",
     "measured_at",
     "metric",
+    "placed_label",
     "unit_columns",
     "volunteer_metric",
 ]

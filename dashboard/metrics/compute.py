@@ -15,7 +15,17 @@ from dashboard.core import schema
 from dashboard.core.basis import Basis, is_provisional, measured_at
 from dashboard.core.periods import Period
 from dashboard.core.settings import Settings
-from dashboard.metrics.registry import OUTSIDE, PARENT_COLUMNS, PERIOD, REGISTRY, Metric, Unit, unit_columns
+from dashboard.metrics.registry import (
+    OUTSIDE,
+    PARENT_COLUMNS,
+    PERIOD,
+    PLACED,
+    PLACED_ORDER,
+    REGISTRY,
+    Metric,
+    Unit,
+    unit_columns,
+)
 
 MEASURED_AT = "measured_at"
 PROVISIONAL = "provisional"
@@ -175,9 +185,12 @@ def compute(
     """Every registry metric for every unit in ``units`` over ``period``, as things stood at ``as_of``
     (``basis="live"``) or at the period's assessment cut-off (``basis="cutoff"``, never after ``as_of``).
 
-    Units with no issues get counts of 0 and null rates. Issues outside every
-    grid form one extra row with a null code and ``outside = True`` (for
-    ``by="all"`` they are part of the single total row). Each rate also has its
+    Units with no issues get counts of 0 and null rates. Issues not placed at the level of ``by``
+    form extra rows with a null code and ``outside = True``, one per level they were placed at
+    (``placed`` = ``community``, ``street``, or ``outside`` for a point in no grid): by grid, the issues
+    placed only at community level are one such row, never dropped. Each issue is counted once per
+    table; community and street rows count everything placed at their level or below, and for
+    ``by="all"`` every issue is part of the single total row. Each rate also has its
     numerator and denominator (``<key>__num``, ``<key>__den``); a metric whose inputs
     are absent is null with ``<key>__missing`` true; ``small_sample`` marks units with
     fewer than ``settings.small_sample`` issues; ``measured_at`` is the point in time the
@@ -204,13 +217,17 @@ def compute_series(
     selected = _in_periods(issues, periods, as_of, settings, basis)
     if by == "all":
         selected = selected.with_columns(pl.lit(None, dtype=pl.String).alias(code))
-    aggregated = selected.group_by(code, PERIOD).agg(_aggregations())
+    unplaced = pl.when(pl.col(code).is_null()).then(placement_level(selected)).otherwise(None)
+    placed = pl.lit(None, dtype=pl.String) if by == "all" else unplaced.cast(pl.String)
+    selected = selected.with_columns(placed.alias(PLACED))
+    aggregated = selected.group_by(code, PLACED, PERIOD).agg(_aggregations())
 
     table = _unit_table(units, by)
     grid = table.join(_period_table(periods, as_of, settings, basis), how="cross")
     if by == "all":
         result = grid.join(aggregated.drop(code), on=PERIOD, how="left")
         result = result.with_columns(pl.lit(False).alias(OUTSIDE))
+        result = result.with_columns(pl.col(PLACED).cast(pl.String))
     else:
         result = _with_outside_rows(grid, aggregated, code)
     result = _finish(result, absent_columns(issues)).with_columns(
@@ -218,9 +235,14 @@ def compute_series(
     )
     order = {p.key(): i for i, p in enumerate(periods)}
     return (
-        result.with_columns(pl.col(PERIOD).replace_strict(order, return_dtype=pl.Int64).alias("_order"))
-        .sort("_order", OUTSIDE, code, nulls_last=True)
-        .drop("_order")
+        result.with_columns(
+            pl.col(PERIOD).replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+            pl.col(PLACED)
+            .replace_strict(PLACED_ORDER, [0, 1, 2], default=3, return_dtype=pl.Int64)
+            .alias("_p"),
+        )
+        .sort("_order", OUTSIDE, code, "_p", nulls_last=True)
+        .drop("_order", "_p")
     )
 
 
@@ -238,9 +260,21 @@ def _period_table(
     )
 
 
+def placement_level(issues: pl.DataFrame) -> pl.Expr:
+    """Each issue's ``placed_at`` (grid, community, street, outside); for a frame without that column
+    (issues placed by grid code or point only), ``grid`` or ``outside``."""
+    if "placed_at" in issues.columns:
+        return pl.col("placed_at").fill_null("outside")
+    return pl.when(pl.col("grid_code").is_not_null()).then(pl.lit("grid")).otherwise(pl.lit("outside"))
+
+
 def _with_outside_rows(grid: pl.DataFrame, aggregated: pl.DataFrame, code: str) -> pl.DataFrame:
-    """The units joined with their numbers, plus one row per period for issues outside every grid."""
-    inside = grid.join(aggregated, on=[code, PERIOD], how="left", nulls_equal=False)
+    """The units joined with their numbers, plus one row per period and placement level for the issues
+    not placed at the units' level (``placed``: community, street, outside)."""
+    units = aggregated.filter(pl.col(code).is_not_null()).drop(PLACED)
+    inside = grid.join(units, on=[code, PERIOD], how="left", nulls_equal=False).with_columns(
+        pl.lit(None, dtype=pl.String).alias(PLACED)
+    )
     outside = aggregated.filter(pl.col(code).is_null()).join(
         grid.select(PERIOD, MEASURED_AT, PROVISIONAL).unique(PERIOD), on=PERIOD, how="left"
     )

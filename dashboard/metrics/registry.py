@@ -17,7 +17,10 @@ Kind = Literal["count", "rate", "per_1000", "median", "hours"]
 Unit = Literal["grid", "community", "street", "all"]
 Grade = Literal["green", "amber", "red", "none"]
 UNITS: Final[tuple[Unit, ...]] = ("grid", "community", "street")
-OUTSIDE = "outside"  # the "outside every grid" bucket (common.outside in the catalogs)
+OUTSIDE = "outside"  # true on a row that is no unit: issues not placed at the table's level
+# On such a row, the level those issues were placed at: "community", "street" or "outside" (every grid).
+PLACED = "placed"
+PLACED_ORDER: Final = ("community", "street", "outside")
 PERIOD = "period"
 # Columns of the units a unit sits in, carried along for labels and filters.
 PARENT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -25,6 +28,13 @@ PARENT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "community": ("street_code", "street_name"),
     "street": (),
 }
+
+
+def placed_label(placed: str | None, lang: Lang) -> str:
+    """The label of a row of issues not placed at a table's level ("Placed only at community level")."""
+    if placed in ("community", "street"):
+        return t(f"common.placed_{placed}", lang)
+    return t("common.outside", lang)
 
 
 class MetricSpec:
