@@ -180,7 +180,7 @@ LETTERS = """信件标题,来信日期,回复日期,回复单位
 咨询老旧小区加装电梯政策,2026-10-12,2026-10-20,区住建局
 反映路口信号灯时长过短,2026-10-25,,区交警大队
 """
-# Placement by street name is not on this branch: a grid code constant places the letters (in C2).
+# A letter names no place: the constant street places it at street level (no community, no grid).
 LETTERS_MAPPING = f"""\
 join_separator = " "
 
@@ -194,7 +194,6 @@ description = ["信件标题"]
 
 [constants]
 category = "来信咨询"
-grid_code = "{G3}"
 street_code = "330199001"
 street_name = "清河湾街道"
 """
@@ -210,12 +209,16 @@ def test_a_letters_export_imports_with_a_derived_status_and_constants(root: Path
     code, out, err = _import(root, upload, "--mapping", str(mapping))
     assert code == 0, out + err
     assert "closed 2, reported 1" in out
+    # Placed only at street level: in no community's count, in the street's, and in a visible row of the
+    # community table ("placed only at street level"), never dropped or double-counted.
     metrics = _metrics(root)
-    assert C1 not in metrics or metrics[C1]["issue_count"] == 0
-    assert metrics[C2]["issue_count"] == 3
-    assert metrics[C2]["resolution_rate"] == pytest.approx(2 / 3)
+    assert all(m["issue_count"] == 0 for code, m in metrics.items() if code in (C1, C2))
     street = _metrics(root, "street")["330199001"]
     assert street["issue_count"] == 3
+    assert street["resolution_rate"] == pytest.approx(2 / 3)
+    _, out, _ = _run("metrics", "--data", str(root), "--period", PERIOD, "--as-of", AS_OF, "--format", "json")
+    higher = [(r["placed"], r["issue_count"]) for r in json.loads(out) if r["community_code"] is None]
+    assert ("street", 3) in higher
     issues = load_dataset(root).issues.sort("reported_at")
     first = issues.row(0, named=True)
     assert first["issue_id"] == "2026-10-03 关于小区停车难的问题"
