@@ -181,7 +181,7 @@ LETTERS = """信件标题,来信日期,回复日期,回复单位
 反映路口信号灯时长过短,2026-10-25,,区交警大队
 """
 # A letter names no place: the constant street places it at street level (no community, no grid).
-LETTERS_MAPPING = f"""\
+LETTERS_MAPPING = """\
 join_separator = " "
 
 [join]

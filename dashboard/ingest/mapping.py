@@ -56,7 +56,8 @@ CONTRACT: Final[dict[str, tuple[str, ...]]] = {
 }
 # Where a row is, by name or code, above the grid: kept in the stored table when the file has them
 # (placement by these is done where the issues are placed; here they are only carried through).
-PLACE_COLUMNS: Final = ("district_name", "street_code", "street_name", "community_code", "community_name")
+# The place an issue names (as the data contract has them), with the district for the record.
+PLACE_COLUMNS: Final = ("district_name", *schema.ISSUE_PLACE_COLUMNS)
 # Columns whose words are mapped to keys (``boolean`` applies to every bool column).
 VALUE_COLUMNS: Final = ("status", "resolved_level", "satisfaction", "source", "point_type", "service_type")
 
