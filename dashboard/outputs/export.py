@@ -18,6 +18,7 @@ import xlsxwriter
 
 from dashboard.core.privacy import mask_address_expr, mask_name_expr, mask_phone_expr
 from dashboard.i18n import Lang, label, t
+from dashboard.metrics import placed_label
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -156,10 +157,16 @@ def case_list(issues: pl.DataFrame, lang: Lang, full: bool = False) -> pl.DataFr
     exprs: dict[str, pl.Expr] = {c: pl.col(c).cast(pl.String) for c in CASE_COLUMNS}
     exprs.update({c: _time_text(frame, c) for c in CASE_TIMES})
     exprs.update({c: _localised(frame, c, prefix, lang) for c, prefix in CASE_LABELS.items()})
+    # An issue in no grid says how far it was placed: only at community or street level, or outside.
+    placed = pl.col("placed_at") if "placed_at" in frame.columns else pl.lit(None, dtype=pl.String)
     exprs["grid_name"] = (
-        pl.when(pl.col("grid_code").is_null())
-        .then(pl.lit(t("common.outside", lang)))
-        .otherwise(pl.col("grid_name").cast(pl.String))
+        pl.when(pl.col("grid_code").is_not_null())
+        .then(pl.col("grid_name").cast(pl.String))
+        .when(placed == "community")
+        .then(pl.lit(placed_label("community", lang)))
+        .when(placed == "street")
+        .then(pl.lit(placed_label("street", lang)))
+        .otherwise(pl.lit(placed_label(None, lang)))
     )
     exprs["rework_count"] = pl.col("rework_count").cast(pl.Int64, strict=False)
     urgent = pl.col("urgent").cast(pl.Boolean, strict=False)

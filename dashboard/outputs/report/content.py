@@ -35,6 +35,7 @@ from dashboard.metrics import (
     Unit,
     in_period,
     keys_for,
+    placed_label,
     unit_columns,
     volunteer_metric,
 )
@@ -446,7 +447,9 @@ def _overdue_cases(overdue: pl.DataFrame, lang: Lang) -> TableBlock:
         (
             str(issue_id),
             label("category", category, lang),
-            t("common.outside", lang) if community is None else f"{community} / {grid}",
+            placed_label(None, lang)
+            if community is None
+            else f"{community} / {grid if grid is not None else placed_label('community', lang)}",
             f"{days:.0f}",
         )
         for issue_id, category, community, grid, days in cases.select(
