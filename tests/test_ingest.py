@@ -344,7 +344,7 @@ def test_report_lists_each_problem_with_its_rows(grids_only: Path) -> None:
     assert prepared.header_row == 2 and prepared.encoding == "gb18030"
     found = {(p.code, p.rows) for p in prepared.errors} | {(p.code, p.rows) for p in prepared.warnings}
     assert ("coordinates_swapped", (4,)) in found
-    assert ("outside_china", (5,)) in found
+    assert ("outside_region_unplaced", (5,)) in found
     assert ("outside_grids", (6,)) in found
     assert ("unknown_grid", (7,)) in found
     assert ("unknown_category", (8,)) in found
