@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import polars as pl
 import pytest
 
@@ -21,7 +22,9 @@ from dashboard.cli import main
 from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.figures.tables import missing_notes
-from dashboard.metrics import compute, in_period
+from dashboard.maps import grid_map
+from dashboard.metrics import METRICS, compute, in_period
+from dashboard.volunteers.map import coverage_map
 from tests.builders import C1, C2, G1, G2, G3, G4, TINY_GRIDS, square, write_issues_csv
 
 PERIOD = "2026-10"
@@ -217,6 +220,19 @@ def test_the_loader_reads_numeric_codes_as_text_and_an_empty_population_as_unkno
     gaps = volunteers.gap_table(dataset, parse_period(PERIOD)).to_dicts()
     assert {r["grid_code"]: r["quadrant"] for r in gaps}[G3] == "no_residents"
     assert volunteers.suggest_site(dataset.grids, dataset.service_points) is not None
+    # The maps' tooltips say "—" for an unknown population.
+    values = compute(
+        dataset.issues, dataset.units, "grid", parse_period(PERIOD), dataset.as_of, dataset.settings
+    )
+    args = (dataset.communities, dataset.streets, dataset.settings, "en")
+    grid_page = grid_map(dataset.grids, values, METRICS["issues_per_1000"], *args).get_root().render()
+    assert "Residents" in grid_page and ("—" in grid_page or "\\u2014" in grid_page)
+    shares = pl.DataFrame({"grid_code": [G1, G3], "share": [0.5, None]})
+    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    points = dataset.service_points
+    circles = volunteers.circles(points)
+    page = coverage_map(dataset.grids, shares, "share", "Share", str, circles, empty, points, None, *args)
+    assert "Residents" in page.get_root().render()
 
 
 # --- (b, c, d) a data root outside China ------------------------------------------------------
