@@ -310,7 +310,7 @@ BARE_DROPPED = ("accepted_at", "resolved_level", "satisfaction", "rework_count")
 def bare_root(root: Path) -> Path:
     """A data root without acceptance times, solving levels, ratings, rework counts, residents or service points.
 
-    The tiny grids with a population of 0 (the loader refuses an empty population), issues in G1
+    The tiny grids with a population of 0 (an empty one, unknown, gives the same reason), issues in G1
     (6 in September, 10 in October) and G3 (4 in October), all closed on time the day they came in,
     two volunteers in G1 with one service record in October, and no service points file. What can
     be measured is on target (resolution and on-time 100%), so no number on any page may be red.

@@ -249,6 +249,14 @@ def _zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def _boundaries_bytes(grids: list[dict[str, object]]) -> bytes:
+    features = [
+        {"type": "Feature", "properties": _chinese_grid_properties(g), "geometry": g["geometry"]}
+        for g in grids
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
+
+
 BAD_FILES = {
     "truncated_xlsx": ("issues", "台账.xlsx", lambda: _xlsx_bytes()[:3000], "无法读取"),
     "binary_garbage": ("issues", "工单.csv", lambda: np.random.default_rng(7).bytes(20_000), "不是文本表格"),
@@ -264,6 +272,24 @@ BAD_FILES = {
     ),
     "no_header": ("issues", "工单.csv", "a,b,c\n1,2,3\n".encode, "找不到表头行"),
     "zip_bomb": ("grids", "网格.zip", _zip_bomb, "压缩包解压后过大"),
+    # A population that is not a number (an empty one is unknown, not an error).
+    "population_not_a_number": (
+        "grids",
+        "网格.geojson",
+        lambda: _boundaries_bytes([{**g, "population": "很多"} for g in TINY_GRIDS]),
+        "应为非负整数",
+    ),
+    # A point outside the region ([region] bbox, China by default) in no grid, with no grid code.
+    "outside_region_in_no_grid": (
+        "issues",
+        "工单.csv",
+        lambda: (
+            "工单编号,登记时间,诉求类别,经度,纬度,办理状态\nB1,2026-10-01 09:00,环境卫生,2.35,48.85,处置中\n".encode(
+                "gbk"
+            )
+        ),
+        "且不在任何网格内，该行无法定位",
+    ),
     "truncated_geojson": (
         "grids",
         "网格.geojson",
@@ -344,7 +370,7 @@ def test_report_lists_each_problem_with_its_rows(grids_only: Path) -> None:
     assert prepared.header_row == 2 and prepared.encoding == "gb18030"
     found = {(p.code, p.rows) for p in prepared.errors} | {(p.code, p.rows) for p in prepared.warnings}
     assert ("coordinates_swapped", (4,)) in found
-    assert ("outside_china", (5,)) in found
+    assert ("outside_region_unplaced", (5,)) in found
     assert ("outside_grids", (6,)) in found
     assert ("unknown_grid", (7,)) in found
     assert ("unknown_category", (8,)) in found

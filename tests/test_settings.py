@@ -43,9 +43,9 @@ def _settings_problem(root: Path) -> Problem:
         ("[metrics]\ntargt = 0.5\n", "metrics.targt", "did you mean 'target'?"),
         ("[score]\nresolution_rat = 40\n", "score.resolution_rat", "did you mean 'resolution_rate'?"),
         ("[score]\nissue_count = 10\n", "score.issue_count", "rework_rate"),  # a count is not a rate
-        ('[colours]\nred = "#ff0000"\n', "colours", "known: metrics, score, heat, tiles, import"),
+        ('[colours]\nred = "#ff0000"\n', "colours", "known: metrics, score, heat, tiles, region, import"),
         ("[metrics.limits]\nx = 1\n", "metrics.limits", "category_limit_hours"),
-        ("target = 0.5\n", "target", "known: metrics, score, heat, tiles, import"),
+        ("target = 0.5\n", "target", "known: metrics, score, heat, tiles, region, import"),
     ],
 )
 def test_an_unknown_key_is_a_problem_naming_the_key_and_the_file(
@@ -75,6 +75,11 @@ def test_an_unknown_key_is_a_problem_naming_the_key_and_the_file(
         ("[import]\nmax_upload_mb = 0\n", "must be positive"),
         ("[heat]\nemerging_min_history_months = 0\n", "'heat.emerging_min_history_months' must be 1 or more"),
         ("[heat]\nemerging_min_history_months = 1.5\n", "'heat.emerging_min_history_months' must be a whole"),
+        ("[region]\nbbox = [13.0, 52.3, 13.8]\n", "'region.bbox' must be [west, south, east, north]"),
+        ('[region]\nbbox = [13.0, "52.3", 13.8, 52.7]\n', "'region.bbox' must be a list of numbers"),
+        ("[region]\nbbox = 13.0\n", "'region.bbox' must be a list of numbers"),
+        ("[region]\nbbox = [13.8, 52.3, 13.0, 52.7]\n", "with west < east and south < north"),
+        ("[region]\nbbox = [13.0, 52.3, 13.8, 95.0]\n", "in degrees"),
         ("[metrics\n", "dashboard.toml"),  # not TOML at all
     ],
 )
@@ -135,6 +140,7 @@ def test_the_defaults_are_defaults_toml_and_nothing_else(
         max_upload_mb=imports["max_upload_mb"],
         max_unpacked_mb=imports["max_unpacked_mb"],
         emerging_min_history_months=heat["emerging_min_history_months"],
+        region_bbox=tuple(toml["region"]["bbox"]),
     )
     assert default_settings() == expected
     assert load_settings(tmp_path) == expected  # a data root without dashboard.toml
@@ -144,6 +150,12 @@ def test_the_emerging_history_minimum_is_a_setting(tiny: Path) -> None:
     assert default_settings().emerging_min_history_months == 6
     (tiny / "dashboard.toml").write_text("[heat]\nemerging_min_history_months = 3\n", encoding="utf-8")
     assert load_settings(tiny).emerging_min_history_months == 3
+
+
+def test_the_region_is_a_setting_with_china_by_default(tiny: Path) -> None:
+    assert default_settings().region_bbox == (72.004, 0.8293, 137.8347, 55.8271)
+    (tiny / "dashboard.toml").write_text("[region]\nbbox = [13, 52.3, 13.8, 52.7]\n", encoding="utf-8")
+    assert load_settings(tiny).region_bbox == (13.0, 52.3, 13.8, 52.7)
 
 
 def test_the_score_metrics_are_the_registry_rates() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry import shape
 
@@ -81,27 +82,35 @@ def _geometries(features: list[Any]) -> tuple[list[Any], list[int]]:
 
 def _columns(
     records: list[dict[str, Any]], present: set[str], file: str
-) -> tuple[dict[str, list[Any]], list[Problem]]:
+) -> tuple[dict[str, Any], list[Problem]]:
     """The contract's columns: codes and names as text, counts as integers, with their problems."""
     problems: list[Problem] = []
-    columns: dict[str, list[Any]] = {}
+    columns: dict[str, Any] = {}
     for column in (*schema.GRID_REQUIRED, *schema.GRID_OPTIONAL):
         if column not in COUNT_COLUMNS and column in present:
             columns[column] = [as_text(r.get(column)) for r in records]
     for column in schema.GRID_REQUIRED:
-        if column == "population":
-            continue
         empty = [i for i, v in enumerate(columns[column], start=1) if v is None]
         if problem := rows_problem(file, "missing_value", column, empty):
             problems.append(problem)
     for column in COUNT_COLUMNS:
-        if column not in present:
+        if column not in present and column != "population":
             continue
-        values, bad = parse_counts([r.get(column) for r in records], required=column == "population")
-        columns[column] = values
+        values, bad = parse_counts([_blank(r.get(column)) for r in records], required=False)
+        columns[column] = counts(values)
         if problem := rows_problem(file, "bad_count", column, bad):
             problems.append(problem)
     return columns, problems
+
+
+def _blank(value: Any) -> Any:
+    """An empty count (missing, ``null``, blank text) as ``None``: unknown, not bad."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def counts(values: list[int | None]) -> pd.Series:
+    """Whole numbers that may be unknown, as a nullable integer column (population: every grid has the column)."""
+    return pd.Series(pd.array(values, dtype="Int64"))
 
 
 def duplicate_rows(codes: list[str | None]) -> list[int]:

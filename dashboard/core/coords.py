@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CHINA_BBOX",
+    "Box",
     "Datum",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
@@ -38,6 +39,7 @@ __all__ = [
     "convert_geometry",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "in_box",
     "in_china",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
@@ -62,11 +64,26 @@ _MAX_ITER = 30
 _TOL_DEG = 1e-12  # ~0.1 micrometre; iterations stop well before _MAX_ITER
 
 
-def in_china(lng: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
-    """True where a point lies inside :data:`CHINA_BBOX` (NaN counts as outside)."""
+Box = tuple[float, float, float, float]
+
+
+def in_box(lng: ArrayLike, lat: ArrayLike, box: Box) -> NDArray[np.bool_]:
+    """True where a point lies inside ``box`` = (west, south, east, north) (NaN counts as outside).
+
+    >>> in_box([13.4, 52.5], [52.5, 13.4], (13.0, 52.3, 13.8, 52.7)).tolist()
+    [True, False]
+    """
     x, y = np.asarray(lng, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-    min_x, min_y, max_x, max_y = CHINA_BBOX
+    min_x, min_y, max_x, max_y = box
     return (x >= min_x) & (x <= max_x) & (y >= min_y) & (y <= max_y)
+
+
+def in_china(lng: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+    """True where a point lies inside :data:`CHINA_BBOX`, where the datum offsets apply (NaN counts as outside).
+
+    The import's region (``[region] bbox``) is a setting and may differ: see :func:`in_box`.
+    """
+    return in_box(lng, lat, CHINA_BBOX)
 
 
 def _gcj_delta(lng: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import polars as pl
 import shapely
 
@@ -91,14 +92,21 @@ def pd_without_geometry(grids: gpd.GeoDataFrame) -> Any:
 
 
 def dissolve(grids: gpd.GeoDataFrame, unit: str) -> gpd.GeoDataFrame:
-    """Community or street outlines as the union of their grids, with summed population."""
+    """Community or street outlines as the union of their grids, with summed population (unknown when
+    a grid's is)."""
     code, name = schema.UNIT_COLUMNS[unit]
     keep = [code, name] + (["street_code", "street_name"] if unit == "community" else [])
     grouped = grids[[*keep, "population", "geometry"]].dissolve(
-        by=keep, aggfunc={"population": "sum"}, as_index=False
+        by=keep, aggfunc={"population": _known_sum}, as_index=False
     )
+    grouped["population"] = grouped["population"].astype("Int64")
     grouped["geometry"] = shapely.make_valid(grouped.geometry.values)
     return grouped.sort_values(code).reset_index(drop=True)
+
+
+def _known_sum(values: Any) -> Any:
+    """The sum of a unit's grid populations; unknown (NA) when any of them is."""
+    return values.sum() if values.notna().all() else pd.NA
 
 
 # --- tables -------------------------------------------------------------------
@@ -281,8 +289,8 @@ def row_checks(kind: str, frame: pl.DataFrame, placed: Collection[int] = ()) -> 
     the rows out. Issues: finished or closed before reported, no place (``placed_at`` empty after
     :func:`~dashboard.core.placement.place`; without that column: no grid code and no point), a
     negative rework count; service records: negative hours. ``placed`` are rows already refused for
-    their place (the import: an unknown grid code, a point outside China), not reported again as
-    having none. Columns the table does not have are not checked.
+    their place (the import: an unknown grid code, a point outside the region in no grid), not reported
+    again as having none. Columns the table does not have are not checked.
     """
     present = set(frame.columns)
     checks: list[tuple[str, str, pl.Expr]] = []

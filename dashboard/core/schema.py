@@ -26,9 +26,10 @@ GRID_REQUIRED: Final = (
     "community_name",
     "street_code",
     "street_name",
-    "population",
 )
+# Population may be left out or empty (unknown): per-1,000 figures are then empty, with the reason.
 GRID_OPTIONAL: Final = (
+    "population",
     "households",
     "parent_grid_code",
     "grid_worker",

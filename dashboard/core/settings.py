@@ -1,4 +1,4 @@
-"""Configuration: targets, colour grades, time limits, the score, hot spots, import limits and the optional tile server.
+"""Configuration: targets, colour grades, time limits, the score, hot spots, the region, import limits and the tile server.
 
 The defaults live in ``defaults.toml`` beside this module and nowhere else; a data root may
 override them in its own ``dashboard.toml`` (same sections, see the README). A key that the
@@ -87,6 +87,8 @@ class Settings:
     max_unpacked_mb: float
     # Whole months of data needed before a period for emerging hot spots to be flagged in it.
     emerging_min_history_months: int
+    # The region's (west, south, east, north) in degrees: for the lat/lon swap check and the outside note.
+    region_bbox: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,14 @@ class _Table:
         if not isinstance(value, str):
             raise self._wrong(key, "text in quotes")
         return value
+
+    def numbers_list(self, key: str) -> list[float]:
+        value = self.values[key]
+        if not isinstance(value, list) or any(
+            isinstance(v, bool) or not isinstance(v, int | float) for v in value
+        ):
+            raise self._wrong(key, "a list of numbers")
+        return [float(v) for v in value]
 
     def table(self, key: str) -> _Table:
         return _Table(self.values[key], f"{self.name}.{key}", self.source)
@@ -215,6 +225,7 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -
         max_upload_mb=max_upload,
         max_unpacked_mb=max_unpacked,
         emerging_min_history_months=_min_history(_Table(merged["heat"], "heat", source)),
+        region_bbox=_bbox(_Table(merged["region"], "region", source)),
     )
 
 
@@ -230,6 +241,19 @@ def _min_history(heat: _Table) -> int:
     if months < 1:
         raise ValueError(f"{heat.source}: 'heat.emerging_min_history_months' must be 1 or more, got {months}")
     return months
+
+
+def _bbox(region: _Table) -> tuple[float, float, float, float]:
+    values = region.numbers_list("bbox")
+    if len(values) != 4:
+        raise ValueError(f"{region.source}: 'region.bbox' must be [west, south, east, north], got {values}")
+    west, south, east, north = values
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValueError(
+            f"{region.source}: 'region.bbox' must be [west, south, east, north] in degrees, with west < east"
+            f" and south < north, got {values}"
+        )
+    return west, south, east, north
 
 
 def default_settings() -> Settings:

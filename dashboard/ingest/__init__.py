@@ -82,7 +82,7 @@ def prepare(
     mapping = mapping or saved_mapping(root, kind) or Mapping()
     limits = limits_from(settings)
     if kind == "grids":
-        return prepare_grids(data, file, mapping, limits, root, repair=repair)
+        return prepare_grids(data, file, mapping, limits, root, settings.region_bbox, repair=repair)
     return prepare_table(kind, data, file, mapping, current_state(root, settings), limits, root)
 
 

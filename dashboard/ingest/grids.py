@@ -11,7 +11,7 @@ import polars as pl
 import shapely
 
 from dashboard.core import coords, schema
-from dashboard.core.boundaries import COUNT_COLUMNS, duplicate_rows
+from dashboard.core.boundaries import COUNT_COLUMNS, counts, duplicate_rows
 from dashboard.core.conversions import as_text, parse_counts
 from dashboard.core.loading import OPTIONAL_TABLES, find_table, read_table
 from dashboard.core.problems import DataError, Problem
@@ -23,9 +23,18 @@ OVERLAP_SHARE: Final = 0.001  # overlaps smaller than 0.1% of the smaller grid a
 
 
 def prepare_grids(
-    data: bytes, file: str, mapping: Mapping, limits: Limits, root: Path, repair: bool = False
+    data: bytes,
+    file: str,
+    mapping: Mapping,
+    limits: Limits,
+    root: Path,
+    region: coords.Box,
+    repair: bool = False,
 ) -> Prepared:
-    """Read, map, reproject and check a boundary file (GeoJSON or zipped Shapefile)."""
+    """Read, map, reproject and check a boundary file (GeoJSON or zipped Shapefile).
+
+    ``region`` is ``[region] bbox``: a grid outside it is noted, not refused.
+    """
     prepared = Prepared(kind="grids", file=file)
     try:
         frame = read_boundaries(data, file, limits)
@@ -44,6 +53,7 @@ def prepare_grids(
     rows = list(range(1, len(converted) + 1))
     records = _records(converted, headers, rows, findings)
     geometries = _geometries(converted.geometry, rows, repair, findings)
+    _note_outside_region(geometries, rows, region, findings)
     kept = [g if r not in findings.error_rows else None for r, g in zip(rows, geometries, strict=True)]
     kept = _settle_overlaps(kept, rows, records["grid_code"], repair, findings)
     good = _good_grids(records, kept, rows, findings)
@@ -99,17 +109,19 @@ def _records(
         values = frame[header].tolist()
         records[column] = values if column in COUNT_COLUMNS else [as_text(v) for v in values]
     for column in schema.GRID_REQUIRED:
-        if column == "population":
-            continue
         empty = [r for r, v in zip(rows, records[column], strict=True) if v is None]
         findings.add("error", "missing_value", column, empty)
     for column in COUNT_COLUMNS:
         if column not in records:
             continue
         given = [None if as_text(v) is None else v for v in records[column]]  # NaN: an empty cell
-        parsed, bad = parse_counts(given, required=column == "population")
+        parsed, bad = parse_counts(given, required=False)  # empty: unknown
         records[column] = parsed
         findings.add("error", "bad_count", column, bad)  # feature numbers, as ``rows``
+    # No population (no column, or an empty cell) is unknown: the grid imports, its per-1,000 figures stay empty.
+    population = records.get("population", [None] * len(rows))
+    unknown = [r for r, v in zip(rows, population, strict=True) if v is None and r not in findings.error_rows]
+    findings.add("warning", "population_unknown", "population", unknown)
     findings.add("error", "duplicate_id", "grid_code", duplicate_rows(records["grid_code"]))
     return records
 
@@ -120,7 +132,6 @@ def _geometries(given: Any, rows: list[int], repair: bool, findings: Findings) -
     broken: list[int] = []
     repaired: list[int] = []
     invalid: list[int] = []
-    outside: list[int] = []
     for row, read in zip(rows, given, strict=True):
         geometry = read
         if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon"):
@@ -134,19 +145,25 @@ def _geometries(given: Any, rows: list[int], repair: bool, findings: Findings) -
                 continue
             geometry = _polygonal(shapely.make_valid(geometry))
             (repaired if geometry is not None else broken).append(row)
-        if geometry is not None and not _in_china(geometry):
-            outside.append(row)
         geometries.append(geometry)
     findings.add("error", "invalid_geometry", "geometry", broken)
     findings.add("error", "invalid_polygon", "geometry", invalid)
     findings.add("warning", "polygon_repaired", "geometry", repaired)
-    findings.add("error", "outside_china", "geometry", outside)
     return geometries
 
 
-def _in_china(geometry: Any) -> bool:
-    point = geometry.representative_point()
-    return bool(coords.in_china([point.x], [point.y])[0])
+def _note_outside_region(
+    geometries: list[Any], rows: list[int], region: coords.Box, findings: Findings
+) -> None:
+    """Note the grids whose inside point lies outside the region (a boundary, never called a point)."""
+    outside = []
+    for row, geometry in zip(rows, geometries, strict=True):
+        if geometry is None:
+            continue
+        point = geometry.representative_point()
+        if not coords.in_box([point.x], [point.y], region)[0]:
+            outside.append(row)
+    findings.add("warning", "polygon_outside_region", "geometry", outside)
 
 
 def _polygonal(geometry: Any) -> Any:
@@ -207,11 +224,11 @@ def _good_grids(
 ) -> gpd.GeoDataFrame:
     """The rows without errors that still have a polygon."""
     keep = [i for i, r in enumerate(rows) if r not in findings.error_rows and geometries[i] is not None]
-    return gpd.GeoDataFrame(
-        {column: [values[i] for i in keep] for column, values in records.items()},
-        geometry=[geometries[i] for i in keep],
-        crs="EPSG:4326",
-    )
+    columns: dict[str, Any] = {column: [values[i] for i in keep] for column, values in records.items()}
+    for column in COUNT_COLUMNS:
+        if column in columns:
+            columns[column] = counts(columns[column])  # whole numbers, empty where unknown
+    return gpd.GeoDataFrame(columns, geometry=[geometries[i] for i in keep], crs="EPSG:4326")
 
 
 def _check_codes_kept(good: gpd.GeoDataFrame, root: Path, prepared: Prepared) -> None:

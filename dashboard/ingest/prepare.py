@@ -16,7 +16,7 @@ import geopandas as gpd
 import polars as pl
 
 from dashboard.core import coords, schema
-from dashboard.core.boundaries import read_grids
+from dashboard.core.boundaries import grid_at, read_grids
 from dashboard.core.loading import PLACE_HINT, ROW, find_table, has_place_columns, read_places, row_checks
 from dashboard.core.placement import PLACED_AT, place, with_names
 from dashboard.core.problems import DataError, Problem
@@ -240,44 +240,70 @@ def _convert(
     return converted
 
 
-def _coordinates(frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, findings: Findings) -> pl.DataFrame:
-    """Swap lat/lon given the wrong way round, drop points outside China, convert GCJ-02/BD-09."""
+def _coordinates(
+    frame: pl.DataFrame, spec: TableSpec, mapping: Mapping, current: Current, findings: Findings
+) -> pl.DataFrame:
+    """Swap lat/lon given the wrong way round, convert GCJ-02/BD-09, note points outside the region."""
     if "lon" not in spec.floats:
         return frame
+    region = current.settings.region_bbox
     lon, lat = pl.col("lon"), pl.col("lat")
     both = lon.is_not_null() & lat.is_not_null()
-    swapped = both & lon.is_between(3.0, 54.0) & lat.is_between(73.0, 136.0)
+    xs, ys = (
+        frame.get_column("lon").fill_null(0.0).to_numpy(),
+        frame.get_column("lat").fill_null(0.0).to_numpy(),
+    )
+    # Swapped: outside the region as given, inside it the other way round.
+    reversed_inside = pl.Series(coords.in_box(ys, xs, region) & ~coords.in_box(xs, ys, region))
+    frame = frame.with_columns(reversed_inside.alias("_reversed"))
+    swapped = both & pl.col("_reversed")
     findings.mask(frame, "warning", "coordinates_swapped", "lon, lat", swapped)
     frame = frame.with_columns(
         pl.when(swapped).then(lat).otherwise(lon).alias("lon"),
         pl.when(swapped).then(lon).otherwise(lat).alias("lat"),
-    )
-    inside = pl.Series(
-        coords.in_china(
-            frame.get_column("lon").fill_null(0.0).to_numpy(),
-            frame.get_column("lat").fill_null(0.0).to_numpy(),
-        )
-    )
-    frame = frame.with_columns(inside.alias("_in_china"))
-    outside = both & ~pl.col("_in_china")
-    if spec.grid == "none":
-        findings.mask(frame, "error", "outside_china", "lon, lat", outside)
-    elif spec.grid == "point":
-        no_code = pl.col("grid_code").is_null()
-        findings.mask(frame, "error", "outside_china", "lon, lat", outside & no_code)
-        findings.mask(frame, "warning", "outside_china_cleared", "lon, lat", outside & ~no_code)
-    else:
-        findings.mask(frame, "warning", "outside_china_cleared", "lon, lat", outside)
-    frame = frame.with_columns(
-        pl.when(outside).then(None).otherwise(lon).alias("lon"),
-        pl.when(outside).then(None).otherwise(lat).alias("lat"),
-    ).drop("_in_china")
+    ).drop("_reversed")
     if mapping.crs != "wgs84":
         x, y = coords.convert(
             frame.get_column("lon").to_numpy(), frame.get_column("lat").to_numpy(), mapping.crs, "wgs84"
         )
         frame = frame.with_columns(pl.Series("lon", x).fill_nan(None), pl.Series("lat", y).fill_nan(None))
-    return frame
+    return _outside_region(frame, spec, current, findings)
+
+
+def _outside_region(
+    frame: pl.DataFrame, spec: TableSpec, current: Current, findings: Findings
+) -> pl.DataFrame:
+    """Points outside ``[region] bbox``: kept, with a note, when they lie in a grid.
+
+    Elsewhere the point is cleared on a row placed otherwise (a grid code, or a record that needs no place),
+    and the row is refused when the point was its only place.
+    """
+    lon, lat = pl.col("lon"), pl.col("lat")
+    both = lon.is_not_null() & lat.is_not_null()
+    xs, ys = (
+        frame.get_column("lon").fill_null(0.0).to_numpy(),
+        frame.get_column("lat").fill_null(0.0).to_numpy(),
+    )
+    outside = pl.Series(~coords.in_box(xs, ys, current.settings.region_bbox))
+    frame = frame.with_columns((both & outside).fill_null(False).alias("_outside"))
+    in_grid = [False] * frame.height
+    todo = frame.filter(pl.col("_outside"))
+    if current.grids is not None and not todo.is_empty():
+        found = grid_at(current.grids, todo.get_column("lon").to_numpy(), todo.get_column("lat").to_numpy())
+        hits = {r for r, code in zip(todo.get_column(ROW).to_list(), found, strict=True) if code is not None}
+        in_grid = [r in hits for r in frame.get_column(ROW).to_list()]
+    frame = frame.with_columns(pl.Series("_in_grid", in_grid, dtype=pl.Boolean))
+    outside_kept = pl.col("_outside") & pl.col("_in_grid")
+    stray = pl.col("_outside") & ~pl.col("_in_grid")
+    has_code = pl.col("grid_code").is_not_null() if "grid_code" in frame.columns else pl.lit(False)
+    refuse = stray & ~has_code if spec.grid in ("point", "none") else pl.lit(False)
+    findings.mask(frame, "warning", "outside_region", "lon, lat", outside_kept)
+    findings.mask(frame, "error", "outside_region_unplaced", "lon, lat", refuse)
+    findings.mask(frame, "warning", "outside_region_cleared", "lon, lat", stray & ~refuse)
+    return frame.with_columns(
+        pl.when(stray & ~refuse).then(None).otherwise(lon).alias("lon"),
+        pl.when(stray & ~refuse).then(None).otherwise(lat).alias("lat"),
+    ).drop("_outside", "_in_grid")
 
 
 def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings: Findings) -> pl.DataFrame:
@@ -315,8 +341,9 @@ def _issue_checks(
     frame: pl.DataFrame, current: Current, findings: Findings, known_categories: set[str]
 ) -> None:
     # The loader's row checks: what it refuses is left out here. Rows already refused for their place
-    # (an unknown code and no point, a point outside China and no code) are not reported again as unplaced.
-    placed = findings.refused("unknown_grid", "outside_china")
+    # (an unknown code and no point, a point outside the region in no grid and no code) are not reported
+    # again as unplaced.
+    placed = findings.refused("unknown_grid", "outside_region_unplaced")
     for finding in row_checks("issues", frame, placed=placed):
         findings.add("error", finding.code, finding.column, finding.rows)
     findings.mask(
@@ -384,7 +411,7 @@ def prepare_table(
     frame = _map_words(frame, spec, mapping, prepared)
     findings = Findings(file, warnings=list(prepared.warnings))
     frame = _check_values(frame, spec, findings, mapping.date_formats)
-    frame = _coordinates(frame, spec, mapping, findings)
+    frame = _coordinates(frame, spec, mapping, current, findings)
     frame = _grid_codes(frame, spec, current, findings)
     if kind == "issues":
         frame = _place(frame, current, findings)

@@ -44,7 +44,7 @@ def _grid_texts(
         base = [
             (t("map.community", lang), str(row.community_name)),
             (t("map.grid_worker", lang), str(getattr(row, "grid_worker", "") or "—")),
-            (t("map.population", lang), format_count(row.population, lang)),
+            (t("map.population", lang), format_count(number_or_none(row.population), lang)),
             (spec.label(lang), _value_text(value, missing, spec, lang)),
         ]
         tips.append(table_html(base, str(row.grid_name)))

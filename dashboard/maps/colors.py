@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from dashboard.core.settings import Settings
 from dashboard.i18n import Lang, t
@@ -22,8 +23,9 @@ SHARE_EDGES = (0.0, 0.5, 0.8, 0.95, 1.0)
 
 
 def number_or_none(value: Any) -> float | None:
-    """A value as a float, ``None`` when it is missing (None or NaN, as pandas gives after a left join)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A value as a float, ``None`` when it is missing (None, NaN as pandas gives after a left join, or
+    ``pd.NA``: an unknown population)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)
 

@@ -56,7 +56,11 @@ def coverage(grids: gpd.GeoDataFrame, points: pl.DataFrame, radius_m: float = RA
     frame = pl.DataFrame(
         {
             **labels,
-            "population": np.asarray(grids["population"], dtype=np.int64),
+            "population": pl.Series(
+                grids["population"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+            )
+            .fill_nan(None)
+            .cast(pl.Int64),  # empty where unknown
             "area_m2": np.asarray(area, dtype=np.float64),
             "covered_area_m2": np.minimum(np.asarray(covered, dtype=np.float64), area),
         }
@@ -75,6 +79,17 @@ def coverage(grids: gpd.GeoDataFrame, points: pl.DataFrame, radius_m: float = RA
     )
 
 
+def known_sum(column: str) -> pl.Expr:
+    """A population summed over a unit's grids: unknown (null) when any grid's is (never a part sum)."""
+    return (
+        pl.when(pl.col(column).is_null().any())
+        .then(None)
+        .otherwise(pl.col(column).sum())
+        .cast(pl.Int64)
+        .alias(column)
+    )
+
+
 def coverage_share(frame: pl.DataFrame, by: UnitBy) -> pl.DataFrame:
     """:func:`coverage` summed to ``by``: code, name, population, covered_residents, coverage_share."""
     code, name = schema.UNIT_COLUMNS[by]
@@ -82,7 +97,7 @@ def coverage_share(frame: pl.DataFrame, by: UnitBy) -> pl.DataFrame:
         frame.group_by(code)
         .agg(
             pl.col(name).first(),
-            pl.col("population").sum().cast(pl.Int64),
+            known_sum("population"),
             pl.col("covered_residents").sum(),
         )
         .with_columns(
@@ -144,6 +159,7 @@ def uncovered(grids: gpd.GeoDataFrame, points: pl.DataFrame, radius_m: float = R
     columns = [c for c in (*_GRID_LABELS, "population") if c in grids.columns]
     frame = projected.loc[keep, columns].copy()
     share = np.divide(rest_area[keep], area[keep], out=np.zeros(int(keep.sum())), where=area[keep] > 0)
-    frame["uncovered_residents"] = np.asarray(frame["population"], dtype=np.float64) * share
+    population = frame["population"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    frame["uncovered_residents"] = population * share  # unknown (NaN) where the population is
     result = gpd.GeoDataFrame(frame, geometry=rest[keep], crs=crs).to_crs(WGS84)
     return result.sort_values("grid_code").reset_index(drop=True)

@@ -18,6 +18,7 @@ from dashboard.maps import (
     LegendEntry,
     add_context,
     base_map,
+    number_or_none,
     numbers,
     quantile_classes,
     share_classes,
@@ -72,7 +73,7 @@ def _value_layer(
         table_html(
             [
                 (t("map.community", lang), str(row.community_name)),
-                (t("map.population", lang), format_count(row.population, lang)),
+                (t("map.population", lang), format_count(number_or_none(row.population), lang)),
                 (value_label, text),
             ],
             str(row.grid_name),

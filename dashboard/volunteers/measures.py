@@ -17,7 +17,7 @@ from dashboard.core import schema
 from dashboard.core.periods import Period
 from dashboard.i18n import Lang, t
 from dashboard.metrics import VOLUNTEER_REGISTRY
-from dashboard.volunteers.coverage import UnitBy, coverage, coverage_share
+from dashboard.volunteers.coverage import UnitBy, coverage, coverage_share, known_sum
 
 if TYPE_CHECKING:
     from dashboard.core.loading import Dataset
@@ -134,7 +134,7 @@ def _summed_counts(units: pl.DataFrame, counts: pl.DataFrame, by: UnitBy, parent
         .agg(
             pl.col(name).first(),
             *(pl.col(c).first() for c in parents),
-            pl.col("population").sum().cast(pl.Int64),
+            known_sum("population"),
             *(pl.col(c).fill_null(0).sum().cast(pl.Int64) for c in COUNT_COLUMNS),
             pl.col("service_hours").fill_null(0.0).sum().cast(pl.Float64),
         )
@@ -260,13 +260,13 @@ def gap_table(dataset: Dataset, period: Period, as_of: datetime | None = None) -
         pl.col("service_point_coverage_share").alias("coverage_share"),
     )
     frame = supply.join(demand, on="grid_code", how="left").with_columns(pl.col("issue_count").fill_null(0))
-    lived = frame.filter(pl.col("population") > 0)
+    lived = frame.filter(pl.col("population").fill_null(0) > 0)
     demand_median = lived["issues_per_1000"].fill_null(0.0).median()
     supply_median = lived["active_per_1000"].fill_null(0.0).median()
     high_demand = pl.col("issues_per_1000").fill_null(0.0) > (demand_median or 0.0)
     low_supply = pl.col("active_per_1000").fill_null(0.0) <= (supply_median or 0.0)
     quadrant = (
-        pl.when(pl.col("population") <= 0)
+        pl.when(pl.col("population").fill_null(0) <= 0)  # unknown: no residents to weigh demand against
         .then(pl.lit("no_residents"))
         .when(high_demand & low_supply)
         .then(pl.lit("high_demand_low_supply"))

@@ -70,7 +70,9 @@ def teams(volunteers: pl.DataFrame, records: pl.DataFrame, period: Period) -> pl
 
 def totals(frame: pl.DataFrame) -> dict[str, float | None]:
     """Add up per-unit volunteer metrics: counts summed, per-1,000 and shares re-weighted (never averaged)."""
-    population = float(frame.get_column("population").fill_null(0).sum() or 0)
+    residents = frame.get_column("population")
+    # An unknown population anywhere leaves the whole unknown: no per-1,000 figure from a part.
+    population = 0.0 if residents.has_nulls() else float(residents.sum() or 0)
     volunteers = float(frame.get_column("volunteer_count").fill_null(0).sum() or 0)
     active = float(frame.get_column("active_volunteer_count").fill_null(0).sum() or 0)
 

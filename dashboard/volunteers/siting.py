@@ -155,7 +155,8 @@ def suggest_site(
     crs = crs_for(grids.total_bounds)
     projected = grids.to_crs(crs).sort_values("grid_code").reset_index(drop=True)
     shapes = np.asarray(projected.geometry.values)
-    population = np.asarray(projected["population"], dtype=np.float64)
+    # An unknown population (NaN) counts as nobody: no site is suggested for residents nobody counted.
+    population = projected["population"].astype("Float64").to_numpy(dtype=np.float64, na_value=0.0)
     gap = _uncovered_gap(shapes, population, walking_reach(projected_points(points, crs), radius_m))
     if gap is None:
         return None
