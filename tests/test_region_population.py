@@ -372,3 +372,55 @@ def test_in_the_region_a_point_outside_it_in_a_grid_is_noted_in_english(tmp_path
     assert "the boundary lies outside the region" in polygons.message(
         "en"
     ) and "point" not in polygons.message("en")
+
+
+def test_a_community_with_one_grid_of_unknown_population_has_no_per_1000_figure() -> None:
+    """Never a rate over part of the residents: one unknown grid makes the community's population unknown."""
+    from datetime import datetime
+
+    from dashboard.core.periods import parse_period
+    from dashboard.core.settings import default_settings
+    from dashboard.metrics import compute
+
+    units = pl.DataFrame(
+        {
+            "grid_code": ["g1", "g2", "g3"],
+            "grid_name": ["a", "b", "c"],
+            "community_code": ["c1", "c1", "c2"],
+            "community_name": ["C1", "C1", "C2"],
+            "street_code": ["s", "s", "s"],
+            "street_name": ["S", "S", "S"],
+            "population": [1000, None, 500],
+        },
+        schema_overrides={"population": pl.Int64},
+    )
+    issues = pl.DataFrame(
+        {
+            "issue_id": ["i1", "i2"],
+            "reported_at": [datetime(2026, 10, 2), datetime(2026, 10, 3)],
+            "category": ["x", "x"],
+            "status": ["reported", "reported"],
+            "grid_code": ["g1", "g3"],
+            "community_code": ["c1", "c2"],
+            "street_code": ["s", "s"],
+        }
+    )
+    for column in ("accepted_at", "resolved_at", "closed_at", "due_at"):
+        issues = issues.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias(column))
+    for column in ("resolved_level", "satisfaction"):
+        issues = issues.with_columns(pl.lit(None, dtype=pl.String).alias(column))
+    issues = issues.with_columns(pl.lit(None, dtype=pl.Int64).alias("rework_count"))
+    frame = compute(
+        issues, units, "community", parse_period("2026-10"), datetime(2026, 11, 1), default_settings()
+    )
+    rows = {r["community_code"]: r for r in frame.iter_rows(named=True)}
+    assert (
+        rows["c1"]["population"],
+        rows["c1"]["issues_per_1000"],
+        rows["c1"]["issues_per_1000__missing"],
+    ) == (
+        None,
+        None,
+        True,
+    )
+    assert rows["c2"]["issues_per_1000"] == pytest.approx(2.0)

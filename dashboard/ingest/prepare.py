@@ -355,7 +355,11 @@ def _issue_checks(
         "category",
     )
     if PLACED_AT in frame.columns:
-        findings.mask(frame, "warning", "outside_grids", "lon, lat", pl.col(PLACED_AT) == "outside")
+        # A point in no grid is counted outside every grid, unless its row is already left out (a point
+        # outside the region with nothing else to place it).
+        left_out = sorted(findings.refused("outside_region_unplaced"))
+        outside = (pl.col(PLACED_AT) == "outside") & ~pl.col(ROW).is_in(left_out)
+        findings.mask(frame, "warning", "outside_grids", "lon, lat", outside)
 
 
 def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> tuple[pl.DataFrame, int]:

@@ -153,13 +153,26 @@ def _finish(frame: pl.DataFrame, absent: frozenset[str] = frozenset()) -> pl.Dat
     return frame.with_columns(exprs)
 
 
+def _known_population() -> pl.Expr:
+    """A unit's residents: the sum over its grids, unknown (null) when any grid's population is unknown
+    (never a total built from only some grids)."""
+    population = pl.col("population")
+    return (
+        pl.when(population.is_null().any())
+        .then(None)
+        .otherwise(population.sum())
+        .cast(pl.Int64)
+        .alias("population")
+    )
+
+
 def _unit_table(units: pl.DataFrame, by: Unit) -> pl.DataFrame:
     code, name = unit_columns(by)
     if by == "all":
         return units.select(
             pl.lit(None, dtype=pl.String).alias(code),
             pl.lit(None, dtype=pl.String).alias(name),
-            pl.col("population").sum().cast(pl.Int64),
+            _known_population(),
         )
     parents = [c for c in PARENT_COLUMNS[by] if c in units.columns]
     return (
@@ -167,7 +180,7 @@ def _unit_table(units: pl.DataFrame, by: Unit) -> pl.DataFrame:
         .agg(
             pl.col(name).first(),
             *(pl.col(c).first() for c in parents),
-            pl.col("population").sum().cast(pl.Int64),
+            _known_population(),
         )
         .sort(code)
     )
