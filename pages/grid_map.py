@@ -28,6 +28,7 @@ widgets.show_map(
     returned_objects=[],
     key=f"grid-map-{lang}",
 )
+widgets.notes(tables.unplaced_note(cache.unplaced_rows(dataset, selection), lang))
 
 st.subheader(t("map.grid_table", lang))
 grids = tables.unit_table(

@@ -225,3 +225,24 @@ def test_a_hotline_export_without_coordinates_imports_and_is_counted_per_communi
     assert street[STREET]["resolution_rate"] == pytest.approx(0.8)  # H1, H2, H4, H5 of 5
     grid = _metrics(root, "grid")
     assert (grid["community"]["issue_count"], grid["street"]["issue_count"]) == (2, 1)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_grid_map_says_how_many_issues_it_cannot_show(
+    root: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """p3, p4 placed only at community level, p5 at street level, p7 outside every grid: not on the map."""
+    from dashboard.figures.tables import unplaced_note
+    from dashboard.i18n import t
+    from dashboard.metrics import placed_label
+    from tests.test_pages import _page
+
+    rows = _by(root, "grid").filter(pl.col("outside"))
+    items = t("common.list_sep", lang).join(  # type: ignore[arg-type]
+        t("map.unplaced_item", lang, label=placed_label(level, lang), n=n)  # type: ignore[arg-type]
+        for level, n in (("community", 2), ("street", 1), ("outside", 1))
+    )
+    expected = t("map.unplaced", lang, items=items)  # type: ignore[arg-type]
+    assert unplaced_note(rows, lang) == [expected]  # type: ignore[arg-type]
+    at = _page(root, monkeypatch, "pages/grid_map.py", period="2026-10", lang=lang)
+    assert expected in [c.value for c in at.caption]

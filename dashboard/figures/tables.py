@@ -135,3 +135,18 @@ def unit_table(
     small_sample_column(table, frame, settings, lang)
     notes = missing_notes(frame, keys, lang)
     return DisplayTable(table, grades, frame.get_column(code_column).to_list(), notes)
+
+
+def unplaced_note(rows: pl.DataFrame, lang: Lang) -> list[str]:
+    """Under a grid map: how many of the period's issues are in no grid, by how far they were placed
+    ("not in a grid: placed only at community level 3, outside every grid 1"). Empty when there are none."""
+    if rows.is_empty() or "placed" not in rows.columns:
+        return []
+    counts: dict[str, int] = {}
+    for placed, count in rows.select("placed", "issue_count").iter_rows():
+        counts[str(placed)] = counts.get(str(placed), 0) + int(count or 0)
+    order = [p for p in ("community", "street", "outside") if counts.get(p)]
+    items = t("common.list_sep", lang).join(
+        t("map.unplaced_item", lang, label=placed_label(p, lang), n=counts[p]) for p in order
+    )
+    return [t("map.unplaced", lang, items=items)] if items else []

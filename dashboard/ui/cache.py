@@ -189,8 +189,25 @@ def grid_values(data: Dataset, selection: Selection) -> pl.DataFrame:
 
 @cached(max_entries=64)
 def _grid_values(data: Dataset, period: Period, basis: str) -> pl.DataFrame:
+    return _grid_table(data, period, basis).filter(~pl.col("outside"))
+
+
+@cached(max_entries=64)
+def _grid_table(data: Dataset, period: Period, basis: str) -> pl.DataFrame:
+    """By grid, with the rows of issues placed only higher up (or outside every grid)."""
     as_of = measured_at(period, data.as_of, data.settings, as_basis(basis))
-    return compute(data.issues, data.units, "grid", period, as_of, data.settings).filter(~pl.col("outside"))
+    return compute(data.issues, data.units, "grid", period, as_of, data.settings)
+
+
+def unplaced_rows(data: Dataset, selection: Selection) -> pl.DataFrame:
+    """The period's issues a grid map cannot show: placed only at community or street level, or outside every
+    grid (one row per level; with communities chosen, only theirs)."""
+    rows = _grid_table(data, selection.period, selection.basis).filter(
+        pl.col("outside") & (pl.col("issue_count") > 0)
+    )
+    if selection.community_codes:
+        rows = rows.filter(pl.col("community_code").is_in(list(selection.community_codes)))
+    return rows
 
 
 def grid_rows(data: Dataset, selection: Selection, metric_key: str) -> pl.DataFrame:
