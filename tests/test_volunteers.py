@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import math
-import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -503,14 +502,12 @@ def test_coverage_cli_table_and_errors(served: Path) -> None:
 # --- the street demo --------------------------------------------------------------------
 
 
-def test_street_demo_reach_is_fast() -> None:
+def test_street_demo_reach_and_suggestion() -> None:
+    # Its speed is measured in tests/benchmarks (a timing assert here would be flaky on a loaded machine).
     dataset = load_dataset(REPO)
     if dataset.service_points is None:
         pytest.skip("no service points in the repository's data")
-    start = time.perf_counter()
     suggestion = v.suggest_site(dataset.grids, dataset.service_points)
-    elapsed = time.perf_counter() - start
     assert suggestion is not None and suggestion.added_residents > 0
-    assert elapsed < 2.0
     street = v.coverage_share(v.coverage(dataset.grids, dataset.service_points), "street")
     assert 0 < street["coverage_share"][0] < 1

@@ -158,3 +158,17 @@ def test_closed_loop_page_server_time(monkeypatch: pytest.MonkeyPatch) -> None:
     median = statistics.median(times)
     _record("closed_loop_page_server_s", median, "s")
     assert median < 1.0
+
+
+def test_suggested_service_point_on_the_street_demo() -> None:
+    """The volunteer page's suggested site (800 m reach over every grid of the street): median of 3."""
+    from dashboard import volunteers
+
+    dataset = load_dataset(REPO)
+    assert dataset.service_points is not None
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        volunteers.suggest_site(dataset.grids, dataset.service_points)
+        times.append(time.perf_counter() - start)
+    _record("suggest_site_street", statistics.median(times), "s")
