@@ -308,17 +308,15 @@ def _check(
     if sheet_key in st.session_state:
         mapping.sheet = st.session_state[sheet_key] or None
     editor_key = f"import_map_{kind}_{upload.tag}"
+    version = cache.version(root)  # the data root is walked once per run, not once per pass
+
+    def check(mapping: Mapping) -> Prepared:
+        return _prepare(
+            str(root), version, kind, upload.digest, upload.name, mapping.to_toml(), repair, upload.data
+        )
+
     # Two passes: read with the mapping so far, then again with the user's edits of the table.
-    prepared = _prepare(
-        str(root),
-        cache.version(root),
-        kind,
-        upload.digest,
-        upload.name,
-        mapping.to_toml(),
-        repair,
-        upload.data,
-    )
+    prepared = check(mapping)
     if len(prepared.sheets) > 1:
         st.selectbox(t("imports.sheet", lang), prepared.sheets, key=sheet_key)
     report = st.container()
@@ -327,16 +325,7 @@ def _check(
     with st.expander(title, expanded=needs_work, icon=":material/table_edit:"):
         st.caption(t("imports.mapping_help", lang))
         mapping = _mapping_editor(prepared, mapping, kind, lang, editor_key)
-    prepared = _prepare(
-        str(root),
-        cache.version(root),
-        kind,
-        upload.digest,
-        upload.name,
-        mapping.to_toml(),
-        repair,
-        upload.data,
-    )
+    prepared = check(mapping)
     with report:
         st.subheader(t("imports.report", lang))
         _report(prepared, lang)
