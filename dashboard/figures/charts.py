@@ -157,7 +157,10 @@ def league_bar_chart(league: pl.DataFrame, settings: Settings, lang: Lang) -> go
     )
     _target_line(fig, settings, lang, horizontal=False)
     low = min([*values, settings.amber_floor]) - 0.05 if values else 0.0
-    fig.update_xaxes(tickformat=".0%", range=[max(0.0, low), 1.08], gridcolor="#eee")
+    # Room right of 100% for the label ("100.0% (small sample)" is longer than "100.0%").
+    high = 1.22 if any(small) else 1.08
+    ticks = [step / 20 for step in range(21) if step / 20 >= max(0.0, low)]  # every 5%, none past 100%
+    fig.update_xaxes(tickformat=".0%", range=[max(0.0, low), high], tickvals=ticks, gridcolor="#eee")
     return base_layout(fig, max(300, 28 * len(names) + 80))
 
 
