@@ -150,7 +150,8 @@ def test_bad_data_root_shows_the_problem(page: Page, start_app: StartApp, tmp_pa
     page.get_by_test_id("stAlert").first.wait_for()
     text = page.get_by_test_id("stAlert").first.inner_text()
     assert "数据无法加载" in text
-    assert "geo/grids.geojson" in page.locator("[data-testid='stMarkdown']").all_inner_texts()[-1]
+    # The list of problems is drawn just after the alert: wait for it rather than read it at once.
+    expect(page.get_by_test_id("stMarkdown").last).to_contain_text("geo/grids.geojson", timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
 
 
