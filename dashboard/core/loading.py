@@ -251,15 +251,14 @@ def validate_issues(
     _enum(issues, check, "resolved_level", schema.LEVELS)
     _enum(issues, check, "satisfaction", schema.SATISFACTION)
     _known_grids(issues, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
-    issues, unmatched = place(issues, grids, places, row=ROW)
-    for names in unmatched:
-        check.rows(f"unknown_{names.column.split('_')[0]}", names.column, names.rows, names.detail)
+    issues = _place_rows(issues, check, grids, places)
     for finding in row_checks("issues", issues):
         check.rows(finding.code, finding.column, finding.rows)
     return issues, check.problems
 
 
 PLACE_HINT = "grid_code / lon, lat / community_code, community_name / street_code, street_name / address"
+VOLUNTEER_PLACE_HINT = "grid_code / community_code, community_name / street_code, street_name"
 
 
 def has_place_columns(columns: Collection[str], gazetteer: bool) -> bool:
@@ -290,7 +289,8 @@ def row_checks(kind: str, frame: pl.DataFrame, placed: Collection[int] = ()) -> 
     :func:`~dashboard.core.placement.place`; without that column: no grid code and no point), a
     negative rework count; service records: negative hours. ``placed`` are rows already refused for
     their place (the import: an unknown grid code, a point outside the region in no grid), not reported
-    again as having none. Columns the table does not have are not checked.
+    again as having none. Volunteers: no place (``placed_at`` empty). Columns the table does not have are
+    not checked.
     """
     present = set(frame.columns)
     checks: list[tuple[str, str, pl.Expr]] = []
@@ -308,6 +308,9 @@ def row_checks(kind: str, frame: pl.DataFrame, placed: Collection[int] = ()) -> 
             checks.append(("missing_location", "grid_code", unplaced & ~pl.col(ROW).is_in(sorted(placed))))
         if "rework_count" in present:
             checks.append(("bad_count", "rework_count", pl.col("rework_count") < 0))
+    if kind == "volunteers" and PLACED_AT in present:
+        unplaced = pl.col(PLACED_AT).is_null() & ~pl.col(ROW).is_in(sorted(placed))
+        checks.append(("missing_location", "grid_code", unplaced))
     if kind == "service_records" and "hours" in present:
         checks.append(("bad_count", "hours", pl.col("hours") < 0))
     found = [
@@ -361,35 +364,55 @@ def complete_issues(issues: pl.DataFrame, units: pl.DataFrame, settings: Setting
 # --- volunteers and services ------------------------------------------------------
 
 
+def _place_rows(
+    frame: pl.DataFrame, check: _Check, grids: gpd.GeoDataFrame, places: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Rows placed at the finest level they name (:func:`~dashboard.core.placement.place`); names and
+    codes of communities or streets that the boundary file does not have are problems."""
+    placed, unmatched = place(frame, grids, places, row=ROW)
+    for names in unmatched:
+        check.rows(f"unknown_{names.column.split('_')[0]}", names.column, names.rows, names.detail)
+    return placed
+
+
 def validate_volunteers(
     frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
 ) -> tuple[pl.DataFrame, list[Problem]]:
+    """Convert and check a volunteer register; each volunteer is placed by grid code, else by community
+    or street (code or name), as issues are."""
     check = _Check(file, _missing_columns(frame, file, schema.VOLUNTEER_REQUIRED))
+    if not has_place_columns([c for c in frame.columns if c not in ("lon", "lat")], gazetteer=False):
+        check.problems.append(Problem(file, "missing_location_columns", column=VOLUNTEER_PLACE_HINT))
     if check.problems:
         return frame, check.problems
     out = _convert(
         frame,
         check,
-        texts=("volunteer_id", "grid_code", "name", "phone", "skills", "team"),
+        texts=("volunteer_id", "grid_code", *PLACE_COLUMNS, "name", "phone", "skills", "team"),
         times=("registered_at",),
         bools=("is_party_member",),
     )
     _required_values(out, check, schema.VOLUNTEER_REQUIRED)
     _unique(out, check, "volunteer_id")
     _known_grids(out, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
+    out = _place_rows(out.drop("lon", "lat", strict=False), check, grids)
+    for finding in row_checks("volunteers", out):
+        check.rows(finding.code, finding.column, finding.rows)
     return out, check.problems
 
 
 def validate_service_records(
     frame: pl.DataFrame, file: str, grids: gpd.GeoDataFrame
 ) -> tuple[pl.DataFrame, list[Problem]]:
+    """Convert and check service records; a record is placed by its own grid code, point, community or
+    street when it names one (``placed_at``), and is otherwise counted where its volunteer is."""
     check = _Check(file, _missing_columns(frame, file, schema.SERVICE_RECORD_REQUIRED))
     if check.problems:
         return frame, check.problems
     out = _convert(
         frame,
         check,
-        texts=("record_id", "volunteer_id", "service_type", "grid_code"),
+        texts=("record_id", "volunteer_id", "service_type", "grid_code", *PLACE_COLUMNS),
         times=("served_at",),
         floats=("hours", "lon", "lat"),
         ints=("beneficiaries",),
@@ -399,7 +422,7 @@ def validate_service_records(
     for finding in row_checks("service_records", out):
         check.rows(finding.code, finding.column, finding.rows)
     _known_grids(out, check, pl.Series(grids["grid_code"].to_numpy(), dtype=pl.String))
-    return out, check.problems
+    return _place_rows(out, check, grids), check.problems
 
 
 def validate_service_points(
@@ -503,7 +526,9 @@ def load_dataset(root: Path) -> Dataset:
         root=root, settings=settings, grids=grids, issues=issues, meta=read_meta(root), files=files
     )
     dataset.issues = complete_issues(issues, dataset.units, settings)
-    dataset.volunteers = tables["volunteers"]
-    dataset.service_records = tables["service_records"]
+    placed = {k: tables[k] for k in ("volunteers", "service_records")}
+    named = {k: None if v is None else with_names(v, dataset.units) for k, v in placed.items()}
+    dataset.volunteers = named["volunteers"]
+    dataset.service_records = named["service_records"]
     dataset.service_points = tables["service_points"]
     return dataset

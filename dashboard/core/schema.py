@@ -102,7 +102,9 @@ ISSUE_COLUMNS: Final = ISSUE_CORE_COLUMNS + ISSUE_PLACE_COLUMNS + ISSUE_TEXT_COL
 PERSONAL_COLUMNS: Final = ("reporter_name", "reporter_phone", "name", "phone")
 
 # --- volunteers and services -------------------------------------------------
-VOLUNTEER_REQUIRED: Final = ("volunteer_id", "grid_code", "registered_at", "is_party_member")
+# A volunteer is placed like an issue (a grid code, else a community or street by code or name); a service
+# record by its own grid code, point, community or street, else where its volunteer is.
+VOLUNTEER_REQUIRED: Final = ("volunteer_id", "registered_at", "is_party_member")
 SERVICE_RECORD_REQUIRED: Final = ("record_id", "volunteer_id", "served_at", "hours", "service_type")
 SERVICE_POINT_REQUIRED: Final = ("point_id", "name", "point_type", "lon", "lat")
 SERVICE_TYPES: Final = (

@@ -69,9 +69,13 @@ def normalise_header(text: str) -> str:
     return text.lower()
 
 
+# The kinds whose rows may be placed by community or street (code or name) as well as by grid or point.
+PLACED_KINDS: Final = ("issues", "volunteers", "service_records")
+
+
 def fields(kind: str) -> tuple[str, ...]:
-    """The columns an upload of ``kind`` may fill: the contract's, and for issues the place columns."""
-    if kind != "issues":
+    """The columns an upload of ``kind`` may fill: the contract's, and for placed rows the place columns."""
+    if kind not in PLACED_KINDS:
         return CONTRACT[kind]
     return CONTRACT[kind] + tuple(c for c in PLACE_COLUMNS if c not in CONTRACT[kind])
 

@@ -17,13 +17,22 @@ import polars as pl
 
 from dashboard.core import coords, schema
 from dashboard.core.boundaries import grid_at, read_grids
-from dashboard.core.loading import PLACE_HINT, ROW, find_table, has_place_columns, read_places, row_checks
+from dashboard.core.loading import (
+    PLACE_HINT,
+    ROW,
+    VOLUNTEER_PLACE_HINT,
+    find_table,
+    has_place_columns,
+    read_places,
+    row_checks,
+)
 from dashboard.core.placement import PLACED_AT, place, with_names
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings
 from dashboard.ingest.findings import Findings, Prepared, Severity
 from dashboard.ingest.mapping import (
     CONTRACT,
+    PLACED_KINDS,
     Mapping,
     blank_empty_words,
     builtin,
@@ -62,7 +71,9 @@ class TableSpec:
     bools: tuple[str, ...] = ()
     # Enumerations checked; a value outside the list is an error for status, else cleared.
     enums: tuple[str, ...] = ()
-    # How grid codes are used: "point" (grid code or lon/lat), "required", "optional", "none".
+    # How rows are placed: "point" (grid code, lon/lat, community, street or address; an unknown code is an
+    # error unless a point places the row), "placed" (grid code, community or street; an unknown code is an
+    # error), "optional" (a place is optional and an unknown code is cleared), "none".
     grid: str = "none"
 
     @property
@@ -91,7 +102,7 @@ SPECS: Final[dict[str, TableSpec]] = {
         schema.VOLUNTEER_REQUIRED,
         times=("registered_at",),
         bools=("is_party_member",),
-        grid="required",
+        grid="placed",
     ),
     "service_records": TableSpec(
         "service_records",
@@ -205,6 +216,10 @@ def _missing_columns(frame: pl.DataFrame, spec: TableSpec, prepared: Prepared) -
             )
     if spec.grid == "point" and not has_place_columns(frame.columns, gazetteer=True):
         prepared.blocking.append(Problem(prepared.file, "missing_location_columns", column=PLACE_HINT))
+    if spec.grid == "placed" and not has_place_columns(frame.columns, gazetteer=False):
+        prepared.blocking.append(
+            Problem(prepared.file, "missing_location_columns", column=VOLUNTEER_PLACE_HINT)
+        )
     return bool(prepared.blocking)
 
 
@@ -315,7 +330,7 @@ def _grid_codes(frame: pl.DataFrame, spec: TableSpec, current: Current, findings
         has_point = pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
         findings.mask(frame, "error", "unknown_grid", "grid_code", unknown & ~has_point, "grid_code")
         findings.mask(frame, "warning", "unknown_grid_located", "grid_code", unknown & has_point, "grid_code")
-    elif spec.grid == "required":
+    elif spec.grid == "placed":
         findings.mask(frame, "error", "unknown_grid", "grid_code", unknown, "grid_code")
     else:
         findings.mask(frame, "warning", "unknown_grid_cleared", "grid_code", unknown, "grid_code")
@@ -417,11 +432,12 @@ def prepare_table(
     frame = _check_values(frame, spec, findings, mapping.date_formats)
     frame = _coordinates(frame, spec, mapping, current, findings)
     frame = _grid_codes(frame, spec, current, findings)
-    if kind == "issues":
+    if kind in PLACED_KINDS:
         frame = _place(frame, current, findings)
+    if kind == "issues":
         _issue_checks(frame, current, findings, known_categories(root, current.settings))
-    if kind == "service_records":
-        for finding in row_checks(kind, frame):
+    elif kind in ("volunteers", "service_records"):
+        for finding in row_checks(kind, frame, placed=findings.refused("unknown_grid")):
             findings.add("error", finding.code, finding.column, finding.rows)
     good = frame.filter(~pl.col(ROW).is_in(sorted(findings.error_rows)))
     good, prepared.superseded = _latest_per_id(good, spec, findings)

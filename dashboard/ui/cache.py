@@ -306,6 +306,12 @@ def volunteer_metrics(data: Dataset, by: UnitBy, period: Period) -> pl.DataFrame
     return volunteers.volunteer_metrics(data, by, period)
 
 
+@cached()
+def volunteers_above_grids(data: Dataset, period: Period, communities: tuple[str, ...]) -> pl.DataFrame:
+    """Volunteers and hours placed only at community or street level (cached)."""
+    return volunteers.placed_above_grids(data, period, communities=communities)
+
+
 _REPORTS: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 _REPORTS_LOCK = threading.Lock()
 MAX_REPORTS = 8

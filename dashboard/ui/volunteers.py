@@ -153,6 +153,7 @@ def coverage_map(ctx: Context) -> None:
         returned_objects=[],
         key=f"vol-map-{lang}-{value}",
     )
+    _unplaced_note(ctx)
     st.caption(
         t("volunteer.coverage_method", lang, metres=800, minutes=10)
         + " "
@@ -174,6 +175,17 @@ def by_community(ctx: Context) -> None:
         dataset.settings,
         rows=12,
     )
+    if by == "grid":
+        _unplaced_note(ctx)
+
+
+def _unplaced_note(ctx: Context) -> None:
+    """The volunteers and hours placed only at community or street level, which no grid shows."""
+    selection = ctx.selection
+    above = cache.volunteers_above_grids(ctx.dataset, selection.period, tuple(selection.community_codes))
+    note = volunteer_tables.unplaced_note(above, ctx.lang)
+    if note:
+        st.caption(note)  # catalog text and counts only, no text from the data
 
 
 def gaps(ctx: Context) -> None:

@@ -7,6 +7,7 @@ under ``metric.<key>``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -62,15 +63,46 @@ def _empty_records() -> pl.DataFrame:
     )
 
 
-def grid_volunteer_counts(
-    volunteers: pl.DataFrame, records: pl.DataFrame, period: Period, as_of: datetime | None = None
-) -> pl.DataFrame:
-    """Per grid: registered, party-member and active volunteers, service hours, records and people served.
+PLACE_CODES: Final = ("grid_code", "community_code", "street_code")
 
-    The period's end is capped at ``as_of`` when given (a month still under way).
-    Volunteers count in their own grid; a record counts in its ``grid_code``,
-    else in its volunteer's grid. Only grids with something to count appear.
+
+def placed_codes(frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the grid, community and street codes of each row's place: a grid's parents filled
+    from ``units`` (a hand-built frame may carry only ``grid_code``), the codes a row gives kept."""
+    parents = units.select(
+        "grid_code", pl.col("community_code").alias("_u_community"), pl.col("street_code").alias("_u_street")
+    )
+    given = frame.with_columns(
+        pl.lit(None, dtype=pl.String).alias(c) for c in PLACE_CODES if c not in frame.columns
+    )
+    return (
+        given.join(parents, on="grid_code", how="left")
+        .with_columns(
+            pl.coalesce("_u_community", "community_code").alias("community_code"),
+            pl.coalesce("_u_street", "street_code").alias("street_code"),
+        )
+        .drop("_u_community", "_u_street")
+    )
+
+
+def grid_volunteer_counts(
+    volunteers: pl.DataFrame,
+    records: pl.DataFrame,
+    period: Period,
+    as_of: datetime | None = None,
+    units: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Per place (grid, or only community or street): registered, party-member and active volunteers,
+    service hours, records and people served.
+
+    The period's end is capped at ``as_of`` when given (a month still under way). Volunteers count where
+    they are placed; a record counts where it is placed, else where its volunteer is. With ``units``, the
+    community and street of a grid are filled in. One row per ``grid_code``, ``community_code``,
+    ``street_code`` with something to count (grid code empty for what was placed only higher up).
     """
+    if units is not None:
+        volunteers, records = placed_codes(volunteers, units), placed_codes(records, units)
+    codes: list[str] = [c for c in PLACE_CODES if c in volunteers.columns]
     end = min(period.end, as_of) if as_of is not None else period.end
     registered = volunteers.filter(pl.col("registered_at") < end)
     active_ids = (
@@ -84,33 +116,44 @@ def grid_volunteer_counts(
         registered.with_columns(
             pl.col("volunteer_id").is_in(active_ids["volunteer_id"].implode()).alias("active")
         )
-        .group_by("grid_code")
+        .group_by(codes)
         .agg(
             pl.len().cast(pl.Int64).alias("volunteer_count"),
             pl.col("is_party_member").fill_null(False).sum().cast(pl.Int64).alias("party_members"),
             pl.col("active").sum().cast(pl.Int64).alias("active_volunteer_count"),
         )
     )
-    home = volunteers.select("volunteer_id", pl.col("grid_code").alias("_home"))
-    record_grid = pl.col("grid_code") if "grid_code" in records.columns else pl.lit(None, dtype=pl.String)
-    served = pl.col("beneficiaries") if "beneficiaries" in records.columns else pl.lit(0, dtype=pl.Int64)
     service = (
-        records.filter((pl.col("served_at") >= period.start) & (pl.col("served_at") < end))
-        .join(home, on="volunteer_id", how="left")
-        .select(
-            pl.coalesce(record_grid, pl.col("_home")).alias("grid_code"),
-            pl.col("hours").cast(pl.Float64),
-            served.cast(pl.Int64).alias("beneficiaries"),
-        )
-        .filter(pl.col("grid_code").is_not_null())
-        .group_by("grid_code")
+        _record_places(records, volunteers, codes)
+        .filter((pl.col("served_at") >= period.start) & (pl.col("served_at") < end))
+        .filter(pl.any_horizontal(pl.col(c).is_not_null() for c in codes))
+        .group_by(codes)
         .agg(
-            pl.col("hours").sum().alias("service_hours"),
+            pl.col("hours").cast(pl.Float64).sum().alias("service_hours"),
             pl.len().cast(pl.Int64).alias("service_count"),
-            pl.col("beneficiaries").fill_null(0).sum().cast(pl.Int64).alias("people_served"),
+            pl.col("beneficiaries").cast(pl.Int64).fill_null(0).sum().alias("people_served"),
         )
     )
-    return people.join(service, on="grid_code", how="full", coalesce=True).sort("grid_code")
+    joined = people.join(service, on=codes, how="full", coalesce=True, nulls_equal=True)
+    return joined.sort(codes, nulls_last=True)
+
+
+def _record_places(records: pl.DataFrame, volunteers: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
+    """Each record with the codes of its own place, or of its volunteer's when it names none (or a point
+    in no grid)."""
+    home = volunteers.select("volunteer_id", *(pl.col(c).alias(f"_home_{c}") for c in codes))
+    own = [pl.col(c) if c in records.columns else pl.lit(None, dtype=pl.String) for c in codes]
+    placed = pl.any_horizontal(e.is_not_null() for e in own)
+    served = pl.col("beneficiaries") if "beneficiaries" in records.columns else pl.lit(0, dtype=pl.Int64)
+    return records.join(home, on="volunteer_id", how="left").select(
+        "served_at",
+        "hours",
+        served.alias("beneficiaries"),
+        *(
+            pl.when(placed).then(e).otherwise(pl.col(f"_home_{c}")).alias(c)
+            for c, e in zip(codes, own, strict=True)
+        ),
+    )
 
 
 COUNT_COLUMNS: Final = (
@@ -123,22 +166,52 @@ COUNT_COLUMNS: Final = (
 
 
 def _summed_counts(units: pl.DataFrame, counts: pl.DataFrame, by: UnitBy, parents: list[str]) -> pl.DataFrame:
-    """The grids' counts summed per unit of ``by`` (0 where nothing was counted), with names and population."""
+    """The counts summed per unit of ``by`` (0 where nothing was counted), with names and population:
+    a community's include what was placed in its grids and what was placed only at the community."""
     code, name = schema.UNIT_COLUMNS[by]
-    columns = list(dict.fromkeys(("grid_code", code, name, *parents, "population")))
-    per_grid = units.select(columns).join(counts, on="grid_code", how="left")
-    if by != "grid":
-        per_grid = per_grid.drop("grid_code")
-    return (
-        per_grid.group_by(code)
+    columns = list(dict.fromkeys((code, name, *parents)))
+    table = units.group_by(code).agg(
+        *(pl.col(c).first() for c in columns if c != code), known_sum("population")
+    )
+    summed = (
+        counts.filter(pl.col(code).is_not_null())
+        .group_by(code)
         .agg(
-            pl.col(name).first(),
-            *(pl.col(c).first() for c in parents),
-            known_sum("population"),
             *(pl.col(c).fill_null(0).sum().cast(pl.Int64) for c in COUNT_COLUMNS),
             pl.col("service_hours").fill_null(0.0).sum().cast(pl.Float64),
         )
+    )
+    return (
+        table.join(summed, on=code, how="left")
+        .with_columns(
+            *(pl.col(c).fill_null(0) for c in COUNT_COLUMNS), pl.col("service_hours").fill_null(0.0)
+        )
         .sort(code)
+    )
+
+
+def placed_above_grids(
+    dataset: Dataset, period: Period, as_of: datetime | None = None, communities: Sequence[str] = ()
+) -> pl.DataFrame:
+    """Volunteers and service hours placed only at community or street level (no grid): one row per
+    level with ``volunteer_count`` and ``service_hours``, for a visible note under grid tables and maps.
+    With ``communities``, only what was placed in them."""
+    volunteers = dataset.volunteers if dataset.volunteers is not None else _empty_volunteers()
+    records = dataset.service_records if dataset.service_records is not None else _empty_records()
+    counts = grid_volunteer_counts(volunteers, records, period, as_of, dataset.units)
+    level = (
+        pl.when(pl.col("community_code").is_not_null()).then(pl.lit("community")).otherwise(pl.lit("street"))
+    )
+    if communities:
+        counts = counts.filter(pl.col("community_code").is_in(list(communities)))
+    return (
+        counts.filter(pl.col("grid_code").is_null())
+        .group_by(level.alias("level"))
+        .agg(
+            pl.col("volunteer_count").fill_null(0).sum().cast(pl.Int64),
+            pl.col("service_hours").fill_null(0.0).sum(),
+        )
+        .sort("level")
     )
 
 
@@ -221,7 +294,7 @@ def volunteer_metrics(
     code, name = schema.UNIT_COLUMNS[by]
     volunteers = dataset.volunteers if dataset.volunteers is not None else _empty_volunteers()
     records = dataset.service_records if dataset.service_records is not None else _empty_records()
-    counts = grid_volunteer_counts(volunteers, records, period, as_of)
+    counts = grid_volunteer_counts(volunteers, records, period, as_of, dataset.units)
     parents = [c for c in metrics.PARENT_COLUMNS[by] if c in dataset.units.columns]
     table = _with_reach(_with_rates(_summed_counts(dataset.units, counts, by, parents)), dataset, by)
     if dataset.volunteers is None:

@@ -10,7 +10,7 @@ import polars as pl
 from dashboard.core.formatting import format_count, format_percent
 from dashboard.figures.tables import DisplayTable, reason_notes
 from dashboard.i18n import Lang, t
-from dashboard.metrics import METRICS, unit_columns, volunteer_metric
+from dashboard.metrics import METRICS, placed_label, unit_columns, volunteer_metric
 from dashboard.volunteers.coverage import UnitBy
 
 
@@ -62,3 +62,20 @@ def volunteer_unit_table(
         table[spec.label(lang)] = [spec.format(v, lang) for v in frame.get_column(key).to_list()]
     shown = {volunteer_metric(k).label(lang): why for k, why in (reasons or {}).items() if k in keys}
     return DisplayTable(table, {}, frame.get_column(code).to_list(), reason_notes(shown, lang))
+
+
+def unplaced_note(above: pl.DataFrame, lang: Lang) -> str | None:
+    """Under a grid table or map: the volunteers and service hours placed only at community or street
+    level (from :func:`~dashboard.volunteers.measures.placed_above_grids`); ``None`` when there are none."""
+    items = [
+        t(
+            "volunteer.unplaced_item",
+            lang,
+            label=placed_label(str(level), lang),
+            n=format_count(int(count), lang),
+            hours=f"{float(hours):,.1f}",
+        )
+        for level, count, hours in above.select("level", "volunteer_count", "service_hours").iter_rows()
+        if count or hours
+    ]
+    return t("volunteer.unplaced", lang, items=t("common.list_sep", lang).join(items)) if items else None
