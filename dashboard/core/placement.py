@@ -24,7 +24,7 @@ from dashboard.core.boundaries import grid_at
 PLACED_AT: Final = "placed_at"
 PLACE_LEVELS: Final = ("grid", "community", "street", "outside")
 PLACE_COLUMNS: Final = schema.ISSUE_PLACE_COLUMNS
-GAZETTEER_COLUMNS: Final = ("keyword", "grid_code")
+GAZETTEER_COLUMNS: Final = schema.GAZETTEER_COLUMNS
 _ROW: Final = "_row"
 
 

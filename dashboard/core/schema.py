@@ -17,6 +17,8 @@ SERVICE_RECORDS_STEM: Final = "data/service_records"
 SERVICE_POINTS_STEM: Final = "data/service_points"
 META_FILE: Final = "data/meta.json"
 PLACES_FILE: Final = "geo/places.csv"  # the gazetteer: address keyword -> grid code (optional)
+PLACES_STEM: Final = "geo/places"
+GAZETTEER_COLUMNS: Final = ("keyword", "grid_code")
 
 # --- grids -------------------------------------------------------------------
 GRID_REQUIRED: Final = (

@@ -17,7 +17,14 @@ import polars as pl
 
 from dashboard.core import schema
 from dashboard.core.boundaries import read_grids
-from dashboard.core.loading import OPTIONAL_TABLES, ROW, find_table, read_table, validate_issues
+from dashboard.core.loading import (
+    OPTIONAL_TABLES,
+    ROW,
+    find_table,
+    read_places,
+    read_table,
+    validate_issues,
+)
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import Settings, load_settings
 from dashboard.ingest.findings import Prepared
@@ -128,6 +135,26 @@ def _existing(root: Path, kind: str) -> pl.DataFrame | None:
     return _typed(frame.drop(ROW), kind)
 
 
+def _places_change(
+    root: Path, good: pl.DataFrame, mode: Mode
+) -> tuple[dict[str, bytes | None], int, int, int]:
+    """The gazetteer written as ``geo/places.csv`` (UTF-8), merged by keyword with the current one when
+    adding: the file's rows win. Returns the change and the rows added, updated and in total."""
+    new = good.select(pl.col(c).cast(pl.String) for c in schema.GAZETTEER_COLUMNS)
+    existing = None
+    if mode == "append":
+        grids, _ = read_grids(root)
+        existing = read_places(root, grids)[0] if grids is not None else None
+    updated = 0
+    if existing is not None:
+        keywords = new.get_column("keyword").implode()
+        updated = existing.filter(pl.col("keyword").is_in(keywords)).height
+        new = pl.concat([existing.filter(~pl.col("keyword").is_in(keywords)), new])
+    buffer = io.BytesIO()
+    new.write_csv(buffer)
+    return {schema.PLACES_FILE: buffer.getvalue()}, good.height - updated, updated, new.height
+
+
 def _grids_bytes(frame: gpd.GeoDataFrame) -> bytes:
     ordered = [c for c in CONTRACT["grids"] if c in frame.columns]
     text: str = frame[[*ordered, "geometry"]].to_json(drop_id=True, ensure_ascii=False)
@@ -145,6 +172,8 @@ def commit_import(
     if kind == "grids":
         changes: dict[str, bytes | None] = {schema.GRIDS_FILE: _grids_bytes(prepared.good)}
         added, updated, total = prepared.good_count, 0, prepared.good_count
+    elif kind == "places":
+        changes, added, updated, total = _places_change(root, prepared.good, mode)
     else:
         spec = SPECS[kind]
         new = _typed(prepared.good, kind)

@@ -46,6 +46,9 @@ class Prepared:
     sample: list[list[str]] = field(default_factory=list)
     # The mapping's constants that were applied: column -> value.
     constants: dict[str, str] = field(default_factory=dict)
+    # How the rows to import are placed: rows per level (grid, community, street, outside) and "address"
+    # for those placed in a grid by the gazetteer.
+    placed: dict[str, int] = field(default_factory=dict)
 
     @property
     def good_count(self) -> int:

@@ -22,7 +22,7 @@ import polars as pl
 from dashboard.core import schema
 from dashboard.core.coords import DATUMS, Datum
 
-KINDS: Final = ("issues", "grids", "volunteers", "service_records", "service_points")
+KINDS: Final = ("issues", "grids", "volunteers", "service_records", "service_points", "places")
 MAPPINGS_DIR: Final = "data/mappings"
 # Between the cells of a ``[join]`` (title + body -> description), unless the mapping says otherwise.
 JOIN_SEPARATOR: Final = "\n"
@@ -53,6 +53,8 @@ CONTRACT: Final[dict[str, tuple[str, ...]]] = {
         "lat",
     ),
     "service_points": ("point_id", "name", "point_type", "lon", "lat"),
+    # The gazetteer geo/places.csv: an address keyword (a residential compound, building or road) and its grid.
+    "places": schema.GAZETTEER_COLUMNS,
 }
 # Where a row is, by name or code, above the grid: kept in the stored table when the file has them
 # (placement by these is done where the issues are placed; here they are only carried through).
@@ -73,8 +75,14 @@ def normalise_header(text: str) -> str:
 PLACED_KINDS: Final = ("issues", "volunteers", "service_records")
 
 
+# A gazetteer may name its grids instead of coding them (a grid name, with its community when names repeat).
+GAZETTEER_NAMES: Final = ("grid_name", "community_name")
+
+
 def fields(kind: str) -> tuple[str, ...]:
     """The columns an upload of ``kind`` may fill: the contract's, and for placed rows the place columns."""
+    if kind == "places":
+        return CONTRACT[kind] + GAZETTEER_NAMES
     if kind not in PLACED_KINDS:
         return CONTRACT[kind]
     return CONTRACT[kind] + tuple(c for c in PLACE_COLUMNS if c not in CONTRACT[kind])

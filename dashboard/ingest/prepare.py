@@ -51,6 +51,7 @@ from dashboard.ingest.shaping import (
     constants,
     derive_status,
     fill_times,
+    grids_by_name,
     joined,
     no_header,
     parse_times,
@@ -122,7 +123,10 @@ SPECS: Final[dict[str, TableSpec]] = {
         floats=("lon", "lat"),
         grid="none",
     ),
+    "places": TableSpec("places", schema.PLACES_STEM, "keyword", schema.GAZETTEER_COLUMNS, grid="placed"),
 }
+# A gazetteer keyword shorter than this would place every address holding one common character.
+MIN_KEYWORD_CHARS: Final = 2
 ENUM_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "status": schema.STATUSES,
     "source": schema.SOURCES,
@@ -347,9 +351,25 @@ def _place(frame: pl.DataFrame, current: Current, findings: Findings) -> pl.Data
         code = f"unknown_{names.column.split('_')[0]}_cleared"
         findings.add("warning", code, names.column, names.rows, names.detail)
     units = pl.from_pandas(current.grids.drop(columns="geometry"))
-    # A grid found from a point is the loader's to find again (the point stays the place given).
-    by_point = pl.when(pl.col("located_by_point")).then(None).otherwise(pl.col("grid_code"))
-    return with_names(placed, units).with_columns(by_point.alias("grid_code"))
+    # A grid found from a point or an address is the loader's to find again (the point or the address
+    # stays the place given): a corrected boundary file or gazetteer places the row anew.
+    found = pl.col("located_by_point") | pl.col("located_by_address")
+    return with_names(placed, units).with_columns(
+        pl.when(found).then(None).otherwise(pl.col("grid_code")).alias("grid_code")
+    )
+
+
+def placement_counts(good: pl.DataFrame) -> dict[str, int]:
+    """How the rows to import were placed: per ``placed_at`` level, and ``address`` for those placed in a
+    grid by the gazetteer (empty for tables that are not placed)."""
+    if PLACED_AT not in good.columns:
+        return {}
+    counts = {
+        str(level): int(n) for level, n in good.group_by(PLACED_AT).len().iter_rows() if level is not None
+    }
+    if "located_by_address" in good.columns:
+        counts["address"] = int(good.get_column("located_by_address").sum())
+    return counts
 
 
 def _issue_checks(
@@ -424,11 +444,17 @@ def prepare_table(
         return prepared
     frame = fill_times(constants(blank_empty_words(frame), kind, mapping, prepared), kind, prepared)
     frame = derive_status(frame, kind, mapping, prepared)
+    if kind == "places" and current.grids is not None:
+        frame = grids_by_name(frame, current.grids, prepared)
     if _missing_columns(frame, spec, prepared):
         return prepared
     prepared.total_rows = frame.height
     frame = _map_words(frame, spec, mapping, prepared)
     findings = Findings(file, warnings=list(prepared.warnings))
+    if kind == "places" and "grid_name" in frame.columns:
+        # A grid named but not found: said once, not again as an empty grid code.
+        unknown = pl.col("grid_code").is_null() & pl.col("grid_name").is_not_null()
+        findings.mask(frame, "error", "unknown_grid_name", "grid_name", unknown, "grid_name")
     frame = _check_values(frame, spec, findings, mapping.date_formats)
     frame = _coordinates(frame, spec, mapping, current, findings)
     frame = _grid_codes(frame, spec, current, findings)
@@ -439,8 +465,12 @@ def prepare_table(
     elif kind in ("volunteers", "service_records"):
         for finding in row_checks(kind, frame, placed=findings.refused("unknown_grid")):
             findings.add("error", finding.code, finding.column, finding.rows)
+    elif kind == "places":
+        short = pl.col("keyword").str.replace_all(r"\s+", "").str.len_chars() < MIN_KEYWORD_CHARS
+        findings.mask(frame, "error", "keyword_too_short", "keyword", short, "keyword")
     good = frame.filter(~pl.col(ROW).is_in(sorted(findings.error_rows)))
     good, prepared.superseded = _latest_per_id(good, spec, findings)
+    prepared.placed = placement_counts(good)
     places = [c for c in fields(kind) if c not in CONTRACT[kind] and c in good.columns]
     return findings.settle(prepared, good.select(ROW, *CONTRACT[kind], *places))
 
@@ -480,7 +510,7 @@ def _check_values(
     """Convert the typed columns, then flag empty required cells and values outside an enumeration."""
     frame = _convert(given, spec, findings, formats)
     for column in spec.required:
-        empty = given.get_column(column).is_null()
+        empty = given.get_column(column).is_null() & ~given.get_column(ROW).is_in(sorted(findings.error_rows))
         findings.add("error", "missing_value", column, given.filter(empty).get_column(ROW).to_list())
     for column in spec.enums:
         frame = _check_enum(frame, column, spec, findings)

@@ -11,6 +11,7 @@ from dashboard.core.problems import MAX_ROWS_LISTED, Problem
 from dashboard.i18n import Lang, t
 from dashboard.ingest.findings import Prepared
 from dashboard.ingest.store import Version
+from dashboard.metrics import placed_label
 
 
 def summary(prepared: Prepared, lang: Lang) -> str:
@@ -52,7 +53,24 @@ def details(prepared: Prepared, lang: Lang) -> list[str]:
     if prepared.constants:
         values = ", ".join(f"{c} = {v}" for c, v in prepared.constants.items())
         lines.append(t("imports.constants", lang, values=values))
+    if placed := placement_line(prepared.placed, lang):
+        lines.append(placed)
     return lines
+
+
+def placement_line(placed: dict[str, int], lang: Lang) -> str | None:
+    """How the rows to import are placed: "in a grid 5 (2 of them by address), placed only at community
+    level 3 ..."; ``None`` for tables that are not placed."""
+    items: list[str] = []
+    for level in ("grid", "community", "street", "outside"):
+        if not placed.get(level):
+            continue
+        label = t("imports.placed_grid", lang) if level == "grid" else placed_label(level, lang)
+        item = t("imports.placed_item", lang, label=label, n=format_count(placed[level], lang))
+        if level == "grid" and placed.get("address"):
+            item += t("imports.placed_grid_by_address", lang, n=format_count(placed["address"], lang))
+        items.append(item)
+    return t("imports.placed", lang, items=t("common.list_sep", lang).join(items)) if items else None
 
 
 def sample_lines(prepared: Prepared, lang: Lang) -> list[str]:

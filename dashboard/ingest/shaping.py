@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
 from dashboard.core.conversions import TIME_FORMATS, parse_time_text
+from dashboard.core.loading import ROW
+from dashboard.core.placement import name_key
 from dashboard.core.privacy import mask_phone
-from dashboard.core.problems import Problem
+from dashboard.core.problems import Problem, rows_problem
 from dashboard.ingest.findings import Prepared
 from dashboard.ingest.mapping import (
     Mapping,
@@ -155,3 +157,36 @@ def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Pr
         )
     )
     return frame
+
+
+def grids_by_name(frame: pl.DataFrame, grids: Any, prepared: Prepared) -> pl.DataFrame:
+    """A gazetteer naming its grids: ``grid_code`` filled from ``grid_name`` where it is empty, the name
+    decided by ``community_name`` (with or without its suffix) when several communities have a grid of
+    that name. A name matching no grid, or several, stays empty (and the row is refused for it)."""
+    if "grid_name" not in frame.columns:
+        return frame
+    units = pl.from_pandas(grids.drop(columns="geometry")).select(
+        "grid_code",
+        pl.col("grid_name").cast(pl.String).str.replace_all(r"\s+", "").alias("_g"),
+        name_key("community_name", "community").alias("_c"),
+    )
+    alone = units.filter(pl.len().over("_g") == 1).select("_g", pl.col("grid_code").alias("_by_name"))
+    within = units.filter(pl.len().over("_g", "_c") == 1).select(
+        "_g", "_c", pl.col("grid_code").alias("_by_pair")
+    )
+    given = frame.with_columns(
+        pl.col("grid_name").str.replace_all(r"\s+", "").alias("_g"),
+        (
+            name_key("community_name", "community") if "community_name" in frame.columns else pl.lit(None)
+        ).alias("_c"),
+    )
+    current = pl.col("grid_code") if "grid_code" in frame.columns else pl.lit(None, dtype=pl.String)
+    found = (
+        given.join(within, on=["_g", "_c"], how="left")
+        .join(alone, on="_g", how="left")
+        .with_columns(pl.coalesce(current, "_by_pair", "_by_name").alias("grid_code"))
+    )
+    named = found.filter(current.is_null() & pl.col("grid_code").is_not_null()).get_column(ROW)
+    if problem := rows_problem(prepared.file, "grid_from_name", "grid_name", named.to_list()):
+        prepared.warnings.append(problem)
+    return found.drop("_g", "_c", "_by_pair", "_by_name")

@@ -38,6 +38,7 @@ DATA_FILES: Final = (
     schema.COMMUNITIES_FILE,
     schema.STREETS_FILE,
     schema.META_FILE,
+    schema.PLACES_FILE,
     "dashboard.toml",
     *(
         f"{stem}{suffix}"
