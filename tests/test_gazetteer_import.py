@@ -68,9 +68,7 @@ def _fingerprint(root: Path) -> dict[str, str]:
 
 
 def _counts(root: Path, by: str) -> dict[object, object]:
-    code, out, err = _run(
-        "metrics", "--data", str(root), "--period", "2026-10", "--by", by, "--as-of", AS_OF
-    )
+    code, out, err = _run("metrics", "--data", str(root), "--period", "2026-10", "--by", by, "--as-of", AS_OF)
     assert code == 0, err
     return {r[f"{by}_code"]: r["issue_count"] for r in json.loads(out) if r["issue_count"]}
 
@@ -113,9 +111,7 @@ def test_a_gazetteer_with_grid_names_imports_and_refuses_what_it_cannot_place(
 def test_issues_placed_by_address_follow_the_gazetteer_after_import(root: Path, tmp_path: Path) -> None:
     _import_gazetteer(root, tmp_path, GAZETTEER, "--skip-bad-rows")
     hotline = _write(tmp_path / "12345.csv", HOTLINE, "gbk")
-    code, out, err = _run(
-        "import", "--data", str(root), "--kind", "issues", "--skip-bad-rows", str(hotline)
-    )
+    code, out, err = _run("import", "--data", str(root), "--kind", "issues", "--skip-bad-rows", str(hotline))
     assert code == 0, out + err
     # The report says how the rows were placed.
     assert "到网格 3 行（其中按地址 3 行）" in out and "仅定位到社区 1 行" in out

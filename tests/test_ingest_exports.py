@@ -355,3 +355,39 @@ def test_the_pages_text_boxes_for_constants_joins_and_formats_read_back() -> Non
     )
     assert bad == ["status closed", "tomorrow"]
     assert extras.constants == {"category": "来信"} and extras.join == {"description": ["标题", "正文"]}
+
+
+# The literal shape of US open-data exports (issue #13): `12/31/2018 11:55:30 PM`, month and day not
+# always padded, a case reported on New Year's Eve and finished after midnight in the next year.
+US_LEDGER = f"""事件编号,上报时间,事件类型,网格编码,办结时间
+U1,12/31/2018 11:55:30 PM,环境卫生,{G1},1/1/2019 12:05:00 AM
+U2,12/3/2018 9:05:00 AM,停车管理,{G1},12/3/2018 4:10:00 PM
+U3,12/15/2018 12:00:00 PM,环境卫生,{G3},
+U4,1/2/2019 8:00:00 AM,环境卫生,{G3},1/2/2019 10:00:00 AM
+"""
+
+
+def test_the_us_open_data_time_format_reads_with_a_date_format_and_counts_in_its_months(
+    root: Path, tmp_path: Path
+) -> None:
+    upload = _write(tmp_path / "ledger.csv", US_LEDGER)
+    mapping = _write(tmp_path / "us.toml", 'date_formats = ["%m/%d/%Y %I:%M:%S %p"]\n')
+    code, out, err = _import(root, upload, "--mapping", str(mapping))
+    assert code == 0, out + err
+    issues = load_dataset(root).issues.sort("issue_id")
+    u1 = issues.row(0, named=True)
+    assert (u1["reported_at"], u1["resolved_at"]) == (
+        dt.datetime(2018, 12, 31, 23, 55, 30),
+        dt.datetime(2019, 1, 1, 0, 5),
+    )
+    assert issues.row(1, named=True)["reported_at"] == dt.datetime(2018, 12, 3, 9, 5)
+    assert issues["status"].to_list() == ["closed", "closed", "reported", "closed"]  # derived
+    code, out, err = _run(
+        "metrics", "--data", str(root), "--period", "2018-12", "--by", "community",
+        "--as-of", "2019-01-10 00:00:00", "--basis", "live", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    december = {r["community_code"]: r for r in json.loads(out)}
+    # C1: U1 and U2 reported in December, both finished by 10 January; C2: U3 open.
+    assert december[C1]["issue_count"] == 2 and december[C1]["resolution_rate"] == pytest.approx(1.0)
+    assert december[C2]["issue_count"] == 1 and december[C2]["resolution_rate"] == pytest.approx(0.0)
