@@ -330,7 +330,8 @@ def _place(frame: pl.DataFrame, current: Current, findings: Findings) -> pl.Data
     placed, unmatched = place(frame, current.grids, current.places, row=ROW)
     for names in unmatched:
         code = f"unknown_{names.column.split('_')[0]}_cleared"
-        findings.add("warning", code, names.column, names.rows, names.detail)
+        rows = pl.col(ROW).is_in(list(names.rows))
+        findings.mask(frame, "warning", code, names.column, rows, detail_column=names.column)
     units = pl.from_pandas(current.grids.drop(columns="geometry"))
     # A grid found from a point is the loader's to find again (the point stays the place given).
     by_point = pl.when(pl.col("located_by_point")).then(None).otherwise(pl.col("grid_code"))
@@ -355,11 +356,8 @@ def _issue_checks(
         "category",
     )
     if PLACED_AT in frame.columns:
-        # A point in no grid is counted outside every grid, unless its row is already left out (a point
-        # outside the region with nothing else to place it).
-        left_out = sorted(findings.refused("outside_region_unplaced"))
-        outside = (pl.col(PLACED_AT) == "outside") & ~pl.col(ROW).is_in(left_out)
-        findings.mask(frame, "warning", "outside_grids", "lon, lat", outside)
+        # A point in no grid is counted outside every grid (a row left out is not: warnings name kept rows).
+        findings.mask(frame, "warning", "outside_grids", "lon, lat", pl.col(PLACED_AT) == "outside")
 
 
 def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> tuple[pl.DataFrame, int]:
@@ -407,13 +405,13 @@ def prepare_table(
     frame = _map_header(sheet.cells, kind, mapping, prepared)
     if frame is None:
         return prepared
-    frame = fill_times(constants(blank_empty_words(frame), kind, mapping, prepared), kind, prepared)
-    frame = derive_status(frame, kind, mapping, prepared)
+    findings = Findings(file)
+    frame = fill_times(constants(blank_empty_words(frame), kind, mapping, prepared), kind, findings)
+    frame = derive_status(frame, kind, mapping, findings)
     if _missing_columns(frame, spec, prepared):
         return prepared
     prepared.total_rows = frame.height
     frame = _map_words(frame, spec, mapping, prepared)
-    findings = Findings(file, warnings=list(prepared.warnings))
     frame = _check_values(frame, spec, findings, mapping.date_formats)
     frame = _coordinates(frame, spec, mapping, current, findings)
     frame = _grid_codes(frame, spec, current, findings)

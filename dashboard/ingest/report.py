@@ -74,6 +74,8 @@ def sample_table(prepared: Prepared) -> pl.DataFrame:
 
 
 def _row_text(problem: Problem) -> str:
+    if not problem.rows:
+        return ""  # a note on the whole file: its rows are counted, not listed
     shown = ", ".join(str(r) for r in problem.rows[:MAX_ROWS_LISTED])
     more = problem.count - min(len(problem.rows), MAX_ROWS_LISTED)
     return f"{shown} (+{more})" if more > 0 else shown
@@ -82,7 +84,12 @@ def _row_text(problem: Problem) -> str:
 def _by_severity(prepared: Prepared, refused: bool = False) -> tuple[tuple[str, list[Problem]], ...]:
     # A refused file imports nothing: its notes are notes, not "(imported)".
     note = "note" if refused or prepared.refused else "warning"
-    return (("blocking", prepared.blocking), ("error", prepared.errors), (note, prepared.warnings))
+    return (
+        ("blocking", prepared.blocking),
+        ("error", prepared.errors),
+        ("left_out", prepared.left_out),
+        (note, prepared.warnings),
+    )
 
 
 def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:

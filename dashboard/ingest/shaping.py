@@ -16,9 +16,10 @@ from typing import Final
 import polars as pl
 
 from dashboard.core.conversions import TIME_FORMATS, parse_time_text
+from dashboard.core.loading import ROW
 from dashboard.core.privacy import mask_phone
 from dashboard.core.problems import Problem
-from dashboard.ingest.findings import Prepared
+from dashboard.ingest.findings import Findings, Prepared
 from dashboard.ingest.mapping import (
     Mapping,
     builtin,
@@ -125,17 +126,15 @@ def constants(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepar
     return frame
 
 
-def fill_times(frame: pl.DataFrame, kind: str, prepared: Prepared) -> pl.DataFrame:
+def fill_times(frame: pl.DataFrame, kind: str, findings: Findings) -> pl.DataFrame:
     """A hotline file with an acceptance time (accepted_at) and no report time: the call was reported when taken."""
     if kind == "issues" and "reported_at" not in frame.columns and "accepted_at" in frame.columns:
-        prepared.warnings.append(
-            Problem(prepared.file, "reported_from_accepted", column="reported_at", count=frame.height)
-        )
+        findings.note_file("reported_from_accepted", "reported_at", frame.get_column(ROW).to_list(), {})
         frame = frame.with_columns(pl.col("accepted_at").alias("reported_at"))
     return frame
 
 
-def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared) -> pl.DataFrame:
+def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, findings: Findings) -> pl.DataFrame:
     """No status column: ``closed`` where a finish time is given (and readable), else ``reported``."""
     if kind != "issues" or "status" in frame.columns or "reported_at" not in frame.columns:
         return frame
@@ -144,14 +143,8 @@ def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Pr
     frame = frame.with_columns(
         pl.when(finished).then(pl.lit("closed")).otherwise(pl.lit("reported")).alias("status")
     )
-    closed = frame.filter(pl.col("status") == "closed").height
-    prepared.warnings.append(
-        Problem(
-            prepared.file,
-            "status_derived",
-            column="status",
-            count=frame.height,
-            detail=f"closed {closed}, reported {frame.height - closed}",
-        )
-    )
+    rows = frame.get_column(ROW).to_list()
+    closed = set(frame.filter(pl.col("status") == "closed").get_column(ROW).to_list())
+    parts = {"closed": closed, "reported": set(rows) - closed}
+    findings.note_file("status_derived", "status", rows, parts)
     return frame
