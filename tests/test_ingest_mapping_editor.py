@@ -63,3 +63,36 @@ def test_a_note_whose_rows_are_all_refused_is_not_shown_as_imported(root: Path) 
     assert [(p.code, p.rows) for p in prepared.errors] == [("bad_time", (2,))]
     assert prepared.warnings == [] and prepared.left_out == []  # no "new category", no "status derived"
     assert not any("(imported)" in line for line in lines(prepared, "en"))
+
+
+# --- "columns needed" when no header is recognised ------------------------------------------------
+
+# 受理时间 is the one header recognised (one is not enough for a header row): it stands in for the report
+# time, and the status is derived from the finish times, so neither is asked for.
+UNKNOWN = """单号,受理时间,种类,位置
+A-1,2026/10/2 9:00,环境卫生,东湖社区
+"""
+NEEDED = "issue_id (事件编号/工单编号/案件编号), category (事件类型/问题类别/诉求类别)"
+
+
+def test_the_columns_needed_leave_out_what_is_derived_or_filled(root: Path) -> None:
+    prepared = ingest.prepare(root, "issues", UNKNOWN.encode("gbk"), "x.csv")
+    [problem] = prepared.blocking
+    assert (problem.code, problem.rows, problem.column) == (
+        "no_header_issues",
+        (1,),
+        "单号, 受理时间, 种类, 位置",
+    )
+    assert problem.detail == NEEDED
+    assert problem.message("zh").endswith(
+        f"需要的列：{NEEDED}。没有状态列时，状态按办结/结案时间推定（有办结时间的为已结案，否则为已上报）；"
+        "没有上报/来电时间而有受理时间时，以受理时间为上报时间。请在下面的映射中把各列对应到字段，或指定表头所在行"
+    )
+    assert f"columns needed: {NEEDED}. With no status column, the status is derived" in problem.message("en")
+    # A constant and a join give columns too; with no acceptance time the report time is needed.
+    mapping = ingest.Mapping(constants={"category": "来信"}, join={"issue_id": ["单号", "位置"]})
+    blocked = ingest.prepare(root, "issues", b"a,b\n1,2\n", "y.csv", mapping)
+    assert blocked.blocking[0].detail == "reported_at (上报时间/发现时间/登记时间)"
+    everything = ingest.prepare(root, "issues", b"a,b\n1,2\n", "z.csv")
+    assert everything.blocking[0].detail.split(" (")[0] == "issue_id"
+    assert "status" not in everything.blocking[0].detail

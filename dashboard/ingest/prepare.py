@@ -162,17 +162,11 @@ def parse_bool(column: str) -> pl.Expr:
     return pl.when(word == "true").then(True).when(word == "false").then(False).otherwise(None).alias(column)
 
 
-def _expected_headers(kind: str) -> str:
-    aliases = builtin()["columns"].get(kind, {})
-    required = SPECS[kind].required if kind in SPECS else schema.GRID_REQUIRED
-    return ", ".join(f"{c} ({'/'.join(aliases.get(c, [])[:3])})" for c in required)
-
-
 def _map_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared) -> pl.DataFrame | None:
     """Find the header and select the contract columns, numbered by their rows in the file."""
     header_row = find_header_row(cells, kind, mapping)
     if header_row is None:
-        no_header(cells, kind, mapping, prepared, _expected_headers(kind))
+        no_header(cells, kind, mapping, prepared, SPECS[kind].required)
         return None
     prepared.header_row = header_row + 1
     headers = [h or "" for h in cells.row(header_row)]

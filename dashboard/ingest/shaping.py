@@ -9,7 +9,7 @@ times when the file has none. Each is noted in the report.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -23,6 +23,7 @@ from dashboard.ingest.findings import Findings, Prepared
 from dashboard.ingest.mapping import (
     Mapping,
     builtin,
+    copied_columns,
     fields,
     header_positions,
     likely_header_row,
@@ -36,6 +37,8 @@ SERIAL_RANGE: Final = (20000.0, 80000.0)
 FINISH_TIMES: Final = ("resolved_at", "closed_at")
 SAMPLE_ROWS: Final = 5  # rows shown under the likeliest header when none is recognised
 SAMPLE_WIDTH: Final = 24  # characters of a cell shown in that sample
+# The codes of "no header found" (for issues, the message also says what is filled in when absent).
+NO_HEADER: Final = ("no_header", "no_header_issues")
 
 
 def parse_times(column: str, formats: Sequence[str] = ()) -> pl.Expr:
@@ -72,7 +75,9 @@ def sample_cell(cell: str | None) -> str:
     return cell if len(cell) <= SAMPLE_WIDTH else cell[: SAMPLE_WIDTH - 1] + "…"
 
 
-def no_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared, needed: str) -> None:
+def no_header(
+    cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared, required: Sequence[str]
+) -> None:
     """No row names enough known columns: take the likeliest header row (row 1 when nothing is better)
     so the report shows its columns and the first rows, and the mapping editor opens on them."""
     guess = likely_header_row(cells)
@@ -86,9 +91,29 @@ def no_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepar
     prepared.sample = [[sample_cell(c) for c in row] for row in shown]
     found = ", ".join(prepared.headers[:20]) or "-"
     row = (guess + 1,) if headers else ()
+    given = {*matched.values(), *mapping.constants, *mapping.join}
+    given |= {c for more in copied_columns(headers, mapping).values() for c in more}
+    needed = expected_headers(kind, required, given)
+    code = NO_HEADER[1] if kind == "issues" else NO_HEADER[0]
     prepared.blocking.append(
-        Problem(prepared.file, "no_header", column=found, rows=row, count=len(row), detail=needed)
+        Problem(prepared.file, code, column=found, rows=row, count=len(row), detail=needed)
     )
+
+
+def expected_headers(kind: str, required: Sequence[str], given: Collection[str]) -> str:
+    """The required columns a file still has to name, each with its usual headers, as the report lists them.
+
+    Not listed: what the file or the mapping gives, and for issues what is filled in when absent (the
+    status, derived from the finish times; the report time, when an acceptance time is given).
+
+    >>> needed = expected_headers("issues", ("issue_id", "reported_at", "category", "status"), {"accepted_at"})
+    >>> [column.split(" (")[0] for column in needed.split("), ")]
+    ['issue_id', 'category']
+    """
+    filled = {"status", *(["reported_at"] if "accepted_at" in given else [])} if kind == "issues" else set()
+    aliases = builtin()["columns"].get(kind, {})
+    needed = [c for c in required if c not in given and c not in filled]
+    return ", ".join(f"{c} ({'/'.join(aliases.get(c, [])[:3])})" for c in needed) or "-"
 
 
 # --- the mapping's extras -----------------------------------------------------------------------

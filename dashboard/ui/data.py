@@ -36,6 +36,7 @@ from dashboard.ingest.report import (
     summary,
     version_table,
 )
+from dashboard.ingest.shaping import NO_HEADER
 from dashboard.ingest.store import versions
 from dashboard.ui import cache
 
@@ -75,7 +76,7 @@ def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang,
         _word_editor(column, words, values, lang, key)
     extras = _extras_editor(mapping, lang, key) if kind != "grids" else mapping
     header_row = mapping.header_row
-    if header_row is None and any(p.code == "no_header" for p in prepared.blocking) and any(columns.values()):
+    if header_row is None and any(p.code in NO_HEADER for p in prepared.blocking) and any(columns.values()):
         header_row = prepared.header_row  # the likeliest row, whose columns the user has just mapped
     return Mapping(
         columns=columns,
