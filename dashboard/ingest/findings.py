@@ -44,6 +44,8 @@ class Prepared:
     header_row: int | None = None
     headers: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
+    # The further fields a header fills (one header to several fields): header -> fields.
+    copies: dict[str, list[str]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
     unmatched: dict[str, list[str]] = field(default_factory=dict)
     superseded: int = 0

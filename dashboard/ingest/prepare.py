@@ -184,7 +184,9 @@ def _map_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prep
     )
     selected = {column: pl.col(f"c{i}") for i, column in matched.items()}
     for i, more in copies.items():
-        selected |= {c: pl.col(f"c{i}") for c in more if c not in selected}
+        applied = [c for c in more if c not in selected and c in fields(kind)]
+        selected |= {c: pl.col(f"c{i}") for c in applied}
+        prepared.copies |= {headers[i]: applied} if applied else {}
     frame = body.select(ROW, *(e.alias(c) for c, e in selected.items()))
     return joined(frame, body, headers, mapping, prepared)
 

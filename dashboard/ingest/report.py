@@ -43,7 +43,9 @@ def details(prepared: Prepared, lang: Lang) -> list[str]:
             )
         )
     if prepared.columns:
-        matched = ", ".join(f"{h} → {c}" for h, c in prepared.columns.items())
+        matched = ", ".join(
+            f"{h} → {' + '.join([c, *prepared.copies.get(h, [])])}" for h, c in prepared.columns.items()
+        )
         lines.append(t("imports.matched", lang, columns=matched))
     if prepared.ignored:
         lines.append(t("imports.ignored", lang, columns=", ".join(prepared.ignored)))

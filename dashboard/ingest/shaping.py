@@ -132,7 +132,7 @@ def joined(
             )
             continue
         parts = [body.get_column(f"c{positions[normalise_header(n)]}") for n in names]
-        text = pl.select(pl.concat_str(parts, separator=mapping.join_separator, ignore_nulls=True))
+        text = pl.select(pl.concat_str(parts, separator=mapping.separator(column), ignore_nulls=True))
         frame = frame.with_columns(text.to_series().replace("", None).alias(column))
         prepared.columns |= dict.fromkeys(names, column)
         prepared.ignored = [h for h in prepared.ignored if h not in names]
