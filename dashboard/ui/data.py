@@ -8,6 +8,7 @@ checked on every change of the mapping and nothing is written until the user pre
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -136,11 +137,18 @@ def _column_editor(
     chosen = {
         str(h): (
             back.get(str(c or IGNORE), IGNORE),
-            [back[str(f)] for f in (m if m is not None else []) if str(f) in back],
+            [back[f] for f in _cell_list(m) if f in back],
         )
         for h, c, m in zip(edited[header], edited[target], edited[more], strict=True)
     }
     return header_fields(chosen)
+
+
+def _cell_list(value: object) -> list[str]:
+    """A multiselect cell as texts (the editor gives a list or an array, or nothing for an empty cell)."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, Iterable) else []
 
 
 def _word_editor(
