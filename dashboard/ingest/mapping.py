@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -103,8 +103,9 @@ class Mapping:
     "closed_at"]`` in TOML); ``values`` maps, per contract column, a word to its key;
     ``header_row`` is the 1-based row of the header in the file (``None``: found
     automatically); ``constants`` fills a column on every row the file leaves it empty;
-    ``join`` fills a text column with several headers' cells joined by ``join_separator``;
-    ``date_formats`` are tried before the built-in time formats.
+    ``join`` fills a text column with several headers' cells joined by its separator in
+    ``join_separators`` (``description = { columns = [...], separator = " " }`` in TOML), else by
+    ``join_separator``; ``date_formats`` are tried before the built-in time formats.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
@@ -117,6 +118,11 @@ class Mapping:
     join: dict[str, list[str]] = field(default_factory=dict)
     join_separator: str = JOIN_SEPARATOR
     date_formats: list[str] = field(default_factory=list)
+    join_separators: dict[str, str] = field(default_factory=dict)
+
+    def separator(self, column: str) -> str:
+        """What the cells joined into ``column`` are separated by."""
+        return self.join_separators.get(column, self.join_separator)
 
     def to_toml(self) -> str:
         lines = ["# Import mapping: written by the dashboard's import page; safe to edit by hand."]
@@ -134,13 +140,15 @@ class Mapping:
             more = self.copies.get(header, [])
             value = _quote_list([column, *more]) if more and column else _quote(column)
             lines.append(f"{_quote(header)} = {value}")
-        for title, table in (("constants", self.constants), ("join", self.join)):
-            if table:
-                lines += ["", f"[{title}]"]
-                lines += [
-                    f"{_quote(k)} = {_quote_list(v) if isinstance(v, list) else _quote(v)}"
-                    for k, v in table.items()
-                ]
+        if self.constants:
+            lines += ["", "[constants]", *(f"{_quote(k)} = {_quote(v)}" for k, v in self.constants.items())]
+        if self.join:
+            lines += ["", "[join]"]
+            for column, headers in self.join.items():
+                value = _quote_list(headers)
+                if self.separator(column) != self.join_separator:
+                    value = f"{{ columns = {value}, separator = {_quote(self.separator(column))} }}"
+                lines.append(f"{_quote(column)} = {value}")
         for column, words in self.values.items():
             if words:
                 lines += ["", f"[values.{column}]"]
@@ -149,7 +157,15 @@ class Mapping:
 
 
 def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    r"""A TOML basic string (control characters escaped, so a tab or line break is seen as such).
+
+    >>> print(_quote('a "b"\tc\n'))
+    "a \"b\"\tc\n"
+    """
+    named = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    escaped = "".join(
+        named.get(c) or (f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c) for c in text
+    )
     return f'"{escaped}"'
 
 
@@ -189,6 +205,36 @@ def _columns(raw: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]
     return columns, copies
 
 
+JOIN_MESSAGE: Final = (
+    '[join] must map field = [headers], or field = { columns = [headers], separator = "text" }'
+)
+
+
+def _joins(raw: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """``[join]``: field = [headers], or field = { columns = [headers], separator = " " } for a separator
+    of its own; returns the headers of each field and the fields' own separators."""
+    table = raw.get("join", {})
+    if not isinstance(table, dict):
+        raise ValueError(JOIN_MESSAGE)
+    join: dict[str, list[str]] = {}
+    separators: dict[str, str] = {}
+    for column, value in table.items():
+        if not isinstance(value, dict):
+            join[str(column)] = _text_list(value, JOIN_MESSAGE)
+            continue
+        unknown = sorted(set(value) - {"columns", "separator"})
+        if unknown or "columns" not in value:
+            raise ValueError(
+                f"[join] {column}: " + (f"unknown key {unknown[0]}; " if unknown else "") + JOIN_MESSAGE
+            )
+        join[str(column)] = _text_list(value["columns"], f"[join] {column}: {JOIN_MESSAGE}")
+        if "separator" in value:
+            if not isinstance(value["separator"], str):
+                raise ValueError(f'[join] {column}: the separator must be text, such as " "')
+            separators[str(column)] = value["separator"]
+    return join, separators
+
+
 def _date_formats(raw: dict[str, Any]) -> list[str]:
     value = raw.get("date_formats", [])
     message = 'date_formats must be a list of time formats such as "%m/%d/%Y %I:%M:%S %p"'
@@ -213,10 +259,7 @@ def parse_mapping(text: str) -> Mapping:
         for words in values.values()
     ):
         raise ValueError("[values.<column>] must map word = key")
-    joins = raw.get("join", {})
-    if not isinstance(joins, dict):
-        raise ValueError("[join] must map column = [headers]")
-    join = {str(k): _text_list(v, "[join] must map column = [headers]") for k, v in joins.items()}
+    join, join_separators = _joins(raw)
     crs = as_datum(str(raw.get("crs", "wgs84")).lower())
     header_row = raw.get("header_row")
     if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
@@ -236,6 +279,7 @@ def parse_mapping(text: str) -> Mapping:
         join=join,
         join_separator=separator,
         date_formats=_date_formats(raw),
+        join_separators=join_separators,
     )
 
 
@@ -423,29 +467,97 @@ def known_values(column: str) -> tuple[str, ...]:
 
 
 def extras_text(mapping: Mapping) -> tuple[str, str, str]:
-    """The constants, joins and time formats as the page's text boxes show them (one item a line)."""
+    """The constants, joins and time formats as the page's text boxes show them (one item a line).
+
+    A join is ``field = header 1, header 2``, its cells separated by a line break, or
+    ``field = header 1, header 2 | " "`` with the separator quoted after ``|``.
+    """
     constants = "\n".join(f"{k} = {v}" for k, v in mapping.constants.items())
-    join = "\n".join(f"{k} = {', '.join(v)}" for k, v in mapping.join.items())
-    return constants, join, "\n".join(mapping.date_formats)
+    joins = []
+    for column, headers in mapping.join.items():
+        separator = mapping.separator(column)
+        shown = f" | {_quote(separator)}" if separator != JOIN_SEPARATOR else ""
+        joins.append(f"{column} = {', '.join(headers)}{shown}")
+    return constants, "\n".join(joins), "\n".join(mapping.date_formats)
+
+
+def _join_line(value: str) -> tuple[list[str], str] | None:
+    """``header 1, header 2 | "separator"`` read back: the headers and the separator (a line break when
+    none is given; unquoted text is taken as it is); ``None`` when it is not understood."""
+    names, bar, given = value.partition("|")
+    headers = [h.strip() for h in re.split(r"[,，]", names) if h.strip()]
+    given = given.strip()
+    if not headers or (bar and not given):
+        return None
+    if not given.startswith('"'):
+        return headers, given or JOIN_SEPARATOR
+    try:
+        separator = tomllib.loads(f"separator = {given}")["separator"]
+    except tomllib.TOMLDecodeError:
+        return None
+    return (headers, separator) if isinstance(separator, str) else None
 
 
 def parse_extras(constants: str, join: str, formats: str) -> tuple[Mapping, list[str]]:
-    """The text boxes read back: a mapping holding only the extras, and the lines not understood."""
+    """The text boxes read back: a mapping holding only the extras, and the lines not understood.
+
+    Every join gets its separator in ``join_separators`` (a line break when the line gives none).
+    """
     bad: list[str] = []
     pairs: dict[str, str] = {}
     joins: dict[str, list[str]] = {}
+    separators: dict[str, str] = {}
     for text, target in ((constants, "constants"), (join, "join")):
         for line in (ln.strip() for ln in text.splitlines()):
             key, sep, value = line.partition("=")
+            joined = _join_line(value) if target == "join" else None
             if not line:
                 continue
-            if not sep or not key.strip() or not value.strip():
+            if not sep or not key.strip() or not value.strip() or (target == "join" and joined is None):
                 bad.append(line)
-            elif target == "constants":
-                pairs[key.strip()] = value.strip()
+            elif joined is not None:
+                joins[key.strip()], separators[key.strip()] = joined
             else:
-                joins[key.strip()] = [h.strip() for h in re.split(r"[,，]", value) if h.strip()]
+                pairs[key.strip()] = value.strip()
     dates = [ln.strip() for ln in formats.splitlines() if ln.strip()]
     bad += [d for d in dates if "%" not in d]
-    extras = Mapping(constants=pairs, join=joins, date_formats=[d for d in dates if "%" in d])
+    extras = Mapping(
+        constants=pairs,
+        join=joins,
+        join_separators=separators,
+        date_formats=[d for d in dates if "%" in d],
+    )
     return extras, bad
+
+
+def header_fields(chosen: dict[str, tuple[str, list[str]]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The page's column table read back: header → (field, further fields) as ``columns`` and ``copies``.
+
+    A header with no field of its own but further ones is read as the first of them; a further field
+    is kept once, and not when it is the header's own field.
+
+    >>> header_fields({"Done": ("", ["resolved_at", "closed_at"]), "Id": ("issue_id", ["issue_id"])})
+    ({'Done': 'resolved_at', 'Id': 'issue_id'}, {'Done': ['closed_at']})
+    """
+    columns: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    for header, (column, more) in chosen.items():
+        first = column or (more[0] if more else "")
+        columns[header] = first
+        further = [f for f in dict.fromkeys(more) if f != first]
+        if first and further:
+            copies[header] = further
+    return columns, copies
+
+
+def with_extras(mapping: Mapping, extras: Mapping) -> Mapping:
+    """``mapping`` with the constants, joins and time formats of ``extras`` (the page's text boxes); a
+    join's separator is kept only where it differs from the mapping's ``join_separator``."""
+    separators = {c: s for c, s in extras.join_separators.items() if s != mapping.join_separator}
+    return replace(
+        mapping,
+        constants=dict(extras.constants),
+        join={c: list(h) for c, h in extras.join.items()},
+        join_separators={c: s for c, s in separators.items() if c in extras.join},
+        date_formats=list(extras.date_formats),
+    )

@@ -177,17 +177,11 @@ def parse_bool(column: str) -> pl.Expr:
     return pl.when(word == "true").then(True).when(word == "false").then(False).otherwise(None).alias(column)
 
 
-def _expected_headers(kind: str) -> str:
-    aliases = builtin()["columns"].get(kind, {})
-    required = SPECS[kind].required if kind in SPECS else schema.GRID_REQUIRED
-    return ", ".join(f"{c} ({'/'.join(aliases.get(c, [])[:3])})" for c in required)
-
-
 def _map_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared) -> pl.DataFrame | None:
     """Find the header and select the contract columns, numbered by their rows in the file."""
     header_row = find_header_row(cells, kind, mapping)
     if header_row is None:
-        no_header(cells, kind, mapping, prepared, _expected_headers(kind))
+        no_header(cells, kind, mapping, prepared, SPECS[kind].required)
         return None
     prepared.header_row = header_row + 1
     headers = [h or "" for h in cells.row(header_row)]
@@ -205,7 +199,9 @@ def _map_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prep
     )
     selected = {column: pl.col(f"c{i}") for i, column in matched.items()}
     for i, more in copies.items():
-        selected |= {c: pl.col(f"c{i}") for c in more if c not in selected}
+        applied = [c for c in more if c not in selected and c in fields(kind)]
+        selected |= {c: pl.col(f"c{i}") for c in applied}
+        prepared.copies |= {headers[i]: applied} if applied else {}
     frame = body.select(ROW, *(e.alias(c) for c, e in selected.items()))
     return joined(frame, body, headers, mapping, prepared)
 
@@ -349,7 +345,8 @@ def _place(frame: pl.DataFrame, current: Current, findings: Findings) -> pl.Data
     placed, unmatched = place(frame, current.grids, current.places, row=ROW)
     for names in unmatched:
         code = f"unknown_{names.column.split('_')[0]}_cleared"
-        findings.add("warning", code, names.column, names.rows, names.detail)
+        rows = pl.col(ROW).is_in(list(names.rows))
+        findings.mask(frame, "warning", code, names.column, rows, detail_column=names.column)
     units = pl.from_pandas(current.grids.drop(columns="geometry"))
     # A grid found from a point or an address is the loader's to find again (the point or the address
     # stays the place given): a corrected boundary file or gazetteer places the row anew.
@@ -390,11 +387,8 @@ def _issue_checks(
         "category",
     )
     if PLACED_AT in frame.columns:
-        # A point in no grid is counted outside every grid, unless its row is already left out (a point
-        # outside the region with nothing else to place it).
-        left_out = sorted(findings.refused("outside_region_unplaced"))
-        outside = (pl.col(PLACED_AT) == "outside") & ~pl.col(ROW).is_in(left_out)
-        findings.mask(frame, "warning", "outside_grids", "lon, lat", outside)
+        # A point in no grid is counted outside every grid (a row left out is not: warnings name kept rows).
+        findings.mask(frame, "warning", "outside_grids", "lon, lat", pl.col(PLACED_AT) == "outside")
 
 
 def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> tuple[pl.DataFrame, int]:
@@ -442,15 +436,15 @@ def prepare_table(
     frame = _map_header(sheet.cells, kind, mapping, prepared)
     if frame is None:
         return prepared
-    frame = fill_times(constants(blank_empty_words(frame), kind, mapping, prepared), kind, prepared)
-    frame = derive_status(frame, kind, mapping, prepared)
+    findings = Findings(file)
+    frame = fill_times(constants(blank_empty_words(frame), kind, mapping, prepared), kind, findings)
+    frame = derive_status(frame, kind, mapping, findings)
     if kind == "places" and current.grids is not None:
-        frame = grids_by_name(frame, current.grids, prepared)
+        frame = grids_by_name(frame, current.grids, findings)
     if _missing_columns(frame, spec, prepared):
         return prepared
     prepared.total_rows = frame.height
     frame = _map_words(frame, spec, mapping, prepared)
-    findings = Findings(file, warnings=list(prepared.warnings))
     if kind == "places" and "grid_name" in frame.columns:
         # A grid named but not found: said once, not again as an empty grid code.
         unknown = pl.col("grid_code").is_null() & pl.col("grid_name").is_not_null()

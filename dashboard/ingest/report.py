@@ -44,7 +44,9 @@ def details(prepared: Prepared, lang: Lang) -> list[str]:
             )
         )
     if prepared.columns:
-        matched = ", ".join(f"{h} → {c}" for h, c in prepared.columns.items())
+        matched = ", ".join(
+            f"{h} → {' + '.join([c, *prepared.copies.get(h, [])])}" for h, c in prepared.columns.items()
+        )
         lines.append(t("imports.matched", lang, columns=matched))
     if prepared.ignored:
         lines.append(t("imports.ignored", lang, columns=", ".join(prepared.ignored)))
@@ -92,6 +94,8 @@ def sample_table(prepared: Prepared) -> pl.DataFrame:
 
 
 def _row_text(problem: Problem) -> str:
+    if not problem.rows:
+        return ""  # a note on the whole file: its rows are counted, not listed
     shown = ", ".join(str(r) for r in problem.rows[:MAX_ROWS_LISTED])
     more = problem.count - min(len(problem.rows), MAX_ROWS_LISTED)
     return f"{shown} (+{more})" if more > 0 else shown
@@ -100,7 +104,12 @@ def _row_text(problem: Problem) -> str:
 def _by_severity(prepared: Prepared, refused: bool = False) -> tuple[tuple[str, list[Problem]], ...]:
     # A refused file imports nothing: its notes are notes, not "(imported)".
     note = "note" if refused or prepared.refused else "warning"
-    return (("blocking", prepared.blocking), ("error", prepared.errors), (note, prepared.warnings))
+    return (
+        ("blocking", prepared.blocking),
+        ("error", prepared.errors),
+        ("left_out", prepared.left_out),
+        (note, prepared.warnings),
+    )
 
 
 def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:

@@ -9,7 +9,7 @@ times when the file has none. Each is noted in the report.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -19,11 +19,12 @@ from dashboard.core.conversions import TIME_FORMATS, parse_time_text
 from dashboard.core.loading import ROW
 from dashboard.core.placement import name_key
 from dashboard.core.privacy import mask_phone
-from dashboard.core.problems import Problem, rows_problem
-from dashboard.ingest.findings import Prepared
+from dashboard.core.problems import Problem
+from dashboard.ingest.findings import Findings, Prepared
 from dashboard.ingest.mapping import (
     Mapping,
     builtin,
+    copied_columns,
     fields,
     header_positions,
     likely_header_row,
@@ -37,6 +38,8 @@ SERIAL_RANGE: Final = (20000.0, 80000.0)
 FINISH_TIMES: Final = ("resolved_at", "closed_at")
 SAMPLE_ROWS: Final = 5  # rows shown under the likeliest header when none is recognised
 SAMPLE_WIDTH: Final = 24  # characters of a cell shown in that sample
+# The codes of "no header found" (for issues, the message also says what is filled in when absent).
+NO_HEADER: Final = ("no_header", "no_header_issues")
 
 
 def parse_times(column: str, formats: Sequence[str] = ()) -> pl.Expr:
@@ -73,7 +76,9 @@ def sample_cell(cell: str | None) -> str:
     return cell if len(cell) <= SAMPLE_WIDTH else cell[: SAMPLE_WIDTH - 1] + "…"
 
 
-def no_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared, needed: str) -> None:
+def no_header(
+    cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared, required: Sequence[str]
+) -> None:
     """No row names enough known columns: take the likeliest header row (row 1 when nothing is better)
     so the report shows its columns and the first rows, and the mapping editor opens on them."""
     guess = likely_header_row(cells)
@@ -87,9 +92,29 @@ def no_header(cells: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepar
     prepared.sample = [[sample_cell(c) for c in row] for row in shown]
     found = ", ".join(prepared.headers[:20]) or "-"
     row = (guess + 1,) if headers else ()
+    given = {*matched.values(), *mapping.constants, *mapping.join}
+    given |= {c for more in copied_columns(headers, mapping).values() for c in more}
+    needed = expected_headers(kind, required, given)
+    code = NO_HEADER[1] if kind == "issues" else NO_HEADER[0]
     prepared.blocking.append(
-        Problem(prepared.file, "no_header", column=found, rows=row, count=len(row), detail=needed)
+        Problem(prepared.file, code, column=found, rows=row, count=len(row), detail=needed)
     )
+
+
+def expected_headers(kind: str, required: Sequence[str], given: Collection[str]) -> str:
+    """The required columns a file still has to name, each with its usual headers, as the report lists them.
+
+    Not listed: what the file or the mapping gives, and for issues what is filled in when absent (the
+    status, derived from the finish times; the report time, when an acceptance time is given).
+
+    >>> needed = expected_headers("issues", ("issue_id", "reported_at", "category", "status"), {"accepted_at"})
+    >>> [column.split(" (")[0] for column in needed.split("), ")]
+    ['issue_id', 'category']
+    """
+    filled = {"status", *(["reported_at"] if "accepted_at" in given else [])} if kind == "issues" else set()
+    aliases = builtin()["columns"].get(kind, {})
+    needed = [c for c in required if c not in given and c not in filled]
+    return ", ".join(f"{c} ({'/'.join(aliases.get(c, [])[:3])})" for c in needed) or "-"
 
 
 # --- the mapping's extras -----------------------------------------------------------------------
@@ -108,7 +133,7 @@ def joined(
             )
             continue
         parts = [body.get_column(f"c{positions[normalise_header(n)]}") for n in names]
-        text = pl.select(pl.concat_str(parts, separator=mapping.join_separator, ignore_nulls=True))
+        text = pl.select(pl.concat_str(parts, separator=mapping.separator(column), ignore_nulls=True))
         frame = frame.with_columns(text.to_series().replace("", None).alias(column))
         prepared.columns |= dict.fromkeys(names, column)
         prepared.ignored = [h for h in prepared.ignored if h not in names]
@@ -127,17 +152,15 @@ def constants(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepar
     return frame
 
 
-def fill_times(frame: pl.DataFrame, kind: str, prepared: Prepared) -> pl.DataFrame:
+def fill_times(frame: pl.DataFrame, kind: str, findings: Findings) -> pl.DataFrame:
     """A hotline file with an acceptance time (accepted_at) and no report time: the call was reported when taken."""
     if kind == "issues" and "reported_at" not in frame.columns and "accepted_at" in frame.columns:
-        prepared.warnings.append(
-            Problem(prepared.file, "reported_from_accepted", column="reported_at", count=frame.height)
-        )
+        findings.note_file("reported_from_accepted", "reported_at", frame.get_column(ROW).to_list(), {})
         frame = frame.with_columns(pl.col("accepted_at").alias("reported_at"))
     return frame
 
 
-def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Prepared) -> pl.DataFrame:
+def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, findings: Findings) -> pl.DataFrame:
     """No status column: ``closed`` where a finish time is given (and readable), else ``reported``."""
     if kind != "issues" or "status" in frame.columns or "reported_at" not in frame.columns:
         return frame
@@ -146,20 +169,14 @@ def derive_status(frame: pl.DataFrame, kind: str, mapping: Mapping, prepared: Pr
     frame = frame.with_columns(
         pl.when(finished).then(pl.lit("closed")).otherwise(pl.lit("reported")).alias("status")
     )
-    closed = frame.filter(pl.col("status") == "closed").height
-    prepared.warnings.append(
-        Problem(
-            prepared.file,
-            "status_derived",
-            column="status",
-            count=frame.height,
-            detail=f"closed {closed}, reported {frame.height - closed}",
-        )
-    )
+    rows = frame.get_column(ROW).to_list()
+    closed = set(frame.filter(pl.col("status") == "closed").get_column(ROW).to_list())
+    parts = {"closed": closed, "reported": set(rows) - closed}
+    findings.note_file("status_derived", "status", rows, parts)
     return frame
 
 
-def grids_by_name(frame: pl.DataFrame, grids: Any, prepared: Prepared) -> pl.DataFrame:
+def grids_by_name(frame: pl.DataFrame, grids: Any, findings: Findings) -> pl.DataFrame:
     """A gazetteer naming its grids: ``grid_code`` filled from ``grid_name`` where it is empty, the name
     decided by ``community_name`` (with or without its suffix) when several communities have a grid of
     that name. A name matching no grid, or several, stays empty (and the row is refused for it)."""
@@ -187,6 +204,5 @@ def grids_by_name(frame: pl.DataFrame, grids: Any, prepared: Prepared) -> pl.Dat
         .with_columns(pl.coalesce(current, "_by_pair", "_by_name").alias("grid_code"))
     )
     named = found.filter(current.is_null() & pl.col("grid_code").is_not_null()).get_column(ROW)
-    if problem := rows_problem(prepared.file, "grid_from_name", "grid_name", named.to_list()):
-        prepared.warnings.append(problem)
+    findings.add("warning", "grid_from_name", "grid_name", named.to_list())
     return found.drop("_g", "_c", "_by_pair", "_by_name")

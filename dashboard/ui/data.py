@@ -8,9 +8,11 @@ checked on every change of the mapping and nothing is written until the user pre
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 import streamlit as st
 
@@ -21,12 +23,15 @@ from dashboard.i18n import Lang, t
 from dashboard.ingest import KINDS, MODES, Mapping, Prepared
 from dashboard.ingest.mapping import (
     as_datum,
+    copied_columns,
     extras_text,
     fields,
+    header_fields,
     known_values,
     parse_extras,
     save_mapping,
     saved_mapping,
+    with_extras,
 )
 from dashboard.ingest.report import (
     details,
@@ -36,6 +41,7 @@ from dashboard.ingest.report import (
     summary,
     version_table,
 )
+from dashboard.ingest.shaping import NO_HEADER
 from dashboard.ingest.store import versions
 from dashboard.ui import cache
 
@@ -66,29 +72,19 @@ def _field_option(column: str, lang: Lang) -> str:
 
 
 def _mapping_editor(prepared: Prepared, mapping: Mapping, kind: str, lang: Lang, key: str) -> Mapping:
-    """Headers → contract columns, and the words not yet understood → keys; both editable."""
+    """Headers → contract columns (one or several), and the words not yet understood → keys; all editable."""
     if not prepared.headers:
         return mapping
-    columns = _column_editor(prepared, kind, lang, key)
+    columns, copies = _column_editor(prepared, mapping, kind, lang, key)
     values = {c: dict(w) for c, w in mapping.values.items()}
     for column, words in prepared.unmatched.items():
         _word_editor(column, words, values, lang, key)
-    extras = _extras_editor(mapping, lang, key) if kind != "grids" else mapping
+    if kind != "grids":
+        mapping = with_extras(mapping, _extras_editor(mapping, lang, key))
     header_row = mapping.header_row
-    if header_row is None and any(p.code == "no_header" for p in prepared.blocking) and any(columns.values()):
+    if header_row is None and any(p.code in NO_HEADER for p in prepared.blocking) and any(columns.values()):
         header_row = prepared.header_row  # the likeliest row, whose columns the user has just mapped
-    return Mapping(
-        columns=columns,
-        values=values,
-        crs=mapping.crs,
-        sheet=mapping.sheet,
-        header_row=header_row,
-        copies=dict(mapping.copies),
-        constants=extras.constants,
-        join=extras.join,
-        join_separator=mapping.join_separator,
-        date_formats=extras.date_formats,
-    )
+    return replace(mapping, columns=columns, copies=copies, values=values, header_row=header_row)
 
 
 def _extras_editor(mapping: Mapping, lang: Lang, key: str) -> Mapping:
@@ -106,37 +102,53 @@ def _extras_editor(mapping: Mapping, lang: Lang, key: str) -> Mapping:
     return extras
 
 
-def _column_editor(prepared: Prepared, kind: str, lang: Lang, key: str) -> dict[str, str]:
-    """The table of the file's headers and the contract column each is read as."""
+def _column_editor(
+    prepared: Prepared, mapping: Mapping, kind: str, lang: Lang, key: str
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The table of the file's headers, the field each is read as, and the further fields it also fills
+    (one header to several fields); returns the mapping's ``columns`` and ``copies``."""
     headers = prepared.headers
-    options = [IGNORE, *(_field_option(c, lang) for c in fields(kind))]
+    options = [_field_option(c, lang) for c in fields(kind)]
     back = {_field_option(c, lang): c for c in fields(kind)}
-    table = pl.DataFrame(
+    also = copied_columns(headers, mapping)
+    header, target, more = (t(f"imports.col_{c}", lang) for c in ("header", "target", "also"))
+    table = pd.DataFrame(
         {
-            t("imports.col_header", lang): headers,
-            t("imports.col_target", lang): [
+            header: headers,
+            target: [
                 _field_option(prepared.columns[h], lang) if h in prepared.columns else IGNORE for h in headers
             ],
+            more: [[_field_option(c, lang) for c in also.get(i, [])] for i in range(len(headers))],
         }
     )
     edited = st.data_editor(
-        table.to_pandas(),
+        table,
         key=f"{key}_columns",
         hide_index=True,
-        disabled=[t("imports.col_header", lang)],
+        disabled=[header],
         column_config={
-            t("imports.col_target", lang): st.column_config.SelectboxColumn(
-                options=options, help=t("imports.target_help", lang)
-            )
+            target: st.column_config.SelectboxColumn(
+                options=[IGNORE, *options], help=t("imports.target_help", lang)
+            ),
+            more: st.column_config.MultiselectColumn(options=options, help=t("imports.also_help", lang)),
         },
         width="stretch",
     )
-    return {
-        str(h): back.get(str(c or IGNORE), IGNORE)
-        for h, c in zip(
-            edited[t("imports.col_header", lang)], edited[t("imports.col_target", lang)], strict=True
+    chosen = {
+        str(h): (
+            back.get(str(c or IGNORE), IGNORE),
+            [back[f] for f in _cell_list(m) if f in back],
         )
+        for h, c, m in zip(edited[header], edited[target], edited[more], strict=True)
     }
+    return header_fields(chosen)
+
+
+def _cell_list(value: object) -> list[str]:
+    """A multiselect cell as texts (the editor gives a list or an array, or nothing for an empty cell)."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, Iterable) else []
 
 
 def _word_editor(
@@ -285,19 +297,7 @@ def _options(kind: str, base: Mapping, lang: Lang) -> tuple[Mapping, bool]:
             if kind == "grids"
             else False
         )
-    mapping = Mapping(
-        columns=dict(base.columns),
-        values=dict(base.values),
-        crs=as_datum(crs),
-        sheet=base.sheet,
-        header_row=header_row or None,
-        copies=dict(base.copies),
-        constants=dict(base.constants),
-        join=dict(base.join),
-        join_separator=base.join_separator,
-        date_formats=list(base.date_formats),
-    )
-    return mapping, repair
+    return replace(base, crs=as_datum(crs), header_row=header_row or None), repair
 
 
 def _check(
