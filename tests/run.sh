@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole check, as the README says and as CI runs it: install what the tests need
 # (Python packages, Debian's Chromium and CJK fonts), then lint, type-check, check the import layers and test,
-# browser tests included. Extra arguments go to pytest (e.g. `bash tests/run.sh -k metrics`).
+# browser tests included, on every core. Extra arguments go to pytest (e.g. `bash tests/run.sh -k metrics`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +26,6 @@ python -m mypy
 echo "== import layers"
 lint-imports --no-cache
 echo "== pytest"
-python -m pytest "$@"
+# One worker per core, each taking whole test files (module fixtures such as a browser test's server stay
+# in one worker); PYTEST_WORKERS=0 runs in one process.
+python -m pytest -n "${PYTEST_WORKERS:-auto}" --dist loadfile "$@"
