@@ -46,6 +46,13 @@ from dashboard.ingest.store import versions
 from dashboard.ui import cache
 
 IGNORE = ""
+
+
+def _ignored(lang: Lang) -> str:
+    """The editor's choice for "leave this column out" (an empty cell would read "None")."""
+    return t("imports.not_imported", lang)
+
+
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "parquet", "geojson", "json", "zip"]
 
 
@@ -116,7 +123,8 @@ def _column_editor(
         {
             header: headers,
             target: [
-                _field_option(prepared.columns[h], lang) if h in prepared.columns else IGNORE for h in headers
+                _field_option(prepared.columns[h], lang) if h in prepared.columns else _ignored(lang)
+                for h in headers
             ],
             more: [[_field_option(c, lang) for c in also.get(i, [])] for i in range(len(headers))],
         }
@@ -128,7 +136,7 @@ def _column_editor(
         disabled=[header],
         column_config={
             target: st.column_config.SelectboxColumn(
-                options=[IGNORE, *options], help=t("imports.target_help", lang)
+                options=[_ignored(lang), *options], help=t("imports.target_help", lang)
             ),
             more: st.column_config.MultiselectColumn(options=options, help=t("imports.also_help", lang)),
         },
@@ -159,7 +167,7 @@ def _word_editor(
     word_table = pl.DataFrame(
         {
             t("imports.col_word", lang): words,
-            t("imports.col_key", lang): [values.get(column, {}).get(w, IGNORE) for w in words],
+            t("imports.col_key", lang): [values.get(column, {}).get(w, _ignored(lang)) for w in words],
         }
     )
     chosen = st.data_editor(
@@ -169,14 +177,14 @@ def _word_editor(
         disabled=[t("imports.col_word", lang)],
         column_config={
             t("imports.col_key", lang): st.column_config.SelectboxColumn(
-                options=[IGNORE, *known_values(column)]
+                options=[_ignored(lang), *known_values(column)]
             )
         },
     )
     for word, value in zip(
         chosen[t("imports.col_word", lang)], chosen[t("imports.col_key", lang)], strict=True
     ):
-        if value:
+        if value and value != _ignored(lang):
             values.setdefault(column, {})[str(word)] = str(value)
 
 

@@ -15,7 +15,7 @@ from dashboard import ingest
 from dashboard.core.loading import load_dataset
 from dashboard.i18n import t
 from tests.browser.conftest import NetworkLog, StartApp, open_app, screenshot, wait_for_app
-from tests.builders import G1, G3, tiny_root
+from tests.builders import G1, G2, G3, tiny_root
 
 UPLOAD = "\n".join(
     [
@@ -67,4 +67,47 @@ def test_upload_check_and_import_a_gbk_export(
     assert [v.action for v in history] == ["baseline", "import"]
     assert history[-1].rows["imported"] == 2
     assert load_dataset(root).issues.height == before + 2
+    shutil.rmtree(root, ignore_errors=True)
+
+
+GAZETTEER = "\n".join(
+    [
+        "清河湾街道地名库",
+        "小区名称,所属社区,网格名称",
+        "东湖花园,东湖社区,二网格",
+        "西岭苑,西岭社区居委会,三网格",
+        "湖,东湖社区,一网格",  # too short: refused
+    ]
+)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_import_a_gazetteer_of_grid_names_and_issues_follow_it(
+    page: Page, start_app: StartApp, network_log: NetworkLog, tmp_path: Path, lang: str
+) -> None:
+    root = tiny_root(tmp_path / f"places-{lang}")
+    upload = tmp_path / "地名库.csv"
+    upload.write_bytes(GAZETTEER.encode("gbk"))
+    base = start_app(data_dir=root)
+    open_app(page, base, f"/data?lang={lang}")
+    page.get_by_test_id("stSelectbox").filter(has_text=t("imports.kind", lang)).click()  # type: ignore[arg-type]
+    page.get_by_role("option", name=t("imports.kind_places", lang)).click()  # type: ignore[arg-type]
+    wait_for_app(page)
+    page.locator("input[type=file]").set_input_files(str(upload))
+    report = page.get_by_text(
+        t("imports.summary", lang, file=upload.name, total=3, good=2, bad=1, superseded=0)
+    )  # type: ignore[arg-type]
+    expect(report).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(t("problem.keyword_too_short", lang, detail="湖")).first).to_be_attached()  # type: ignore[arg-type]
+    screenshot(page, f"import_places_{lang}")
+    page.get_by_role("button", name=t("imports.go", lang, rows="2")).click()  # type: ignore[arg-type]
+    for _ in range(120):
+        if len(ingest.versions(root)) == 2:
+            break
+        page.wait_for_timeout(500)
+    assert (root / "geo" / "places.csv").read_text(encoding="utf-8").splitlines() == [
+        "keyword,grid_code",
+        f"东湖花园,{G2}",
+        f"西岭苑,{G3}",
+    ]
     shutil.rmtree(root, ignore_errors=True)
