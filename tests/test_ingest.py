@@ -25,6 +25,7 @@ from dashboard import ingest
 from dashboard.cli import main
 from dashboard.core.coords import wgs84_to_gcj02
 from dashboard.core.loading import load_dataset
+from dashboard.core.problems import DataError
 from dashboard.ingest import store
 from tests.builders import C1, C2, G1, G2, G3, TINY_GRIDS, write_grids, write_issues_csv
 
@@ -503,19 +504,25 @@ def test_a_write_failing_half_way_leaves_the_previous_version_loading(
         monkeypatch.setattr(store, "write_bytes", half_write)
     else:
 
-        def failing_apply(root_: Path, version: store.Version) -> None:
+        def failing_apply(root_: Path, version: store.Version, folder: Path | None = None) -> None:
             monkeypatch.setattr(store, "write_bytes", half_write)
-            real_apply(root_, version)
+            real_apply(root_, version, folder)
 
         monkeypatch.setattr(store, "_apply", failing_apply)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DataError) as raised:
         ingest.commit_import(root, prepared, data, mode="replace")
     monkeypatch.undo()
+    assert [p.code for p in raised.value.problems] == ["write_failed"]
+    assert "disk full" in raised.value.report("en")
+    # No phantom version: the baseline only (the root as it was), and nothing logged.
+    assert [v.action for v in ingest.versions(root)] == ["baseline"]
+    assert store.read_log(root) == []
     live = {k: v for k, v in _fingerprint(root).items() if not k.startswith(".history")}
     assert live == before_files  # no half-written file, no leftover temporary file
     assert _metrics(root) == before
-    assert not [p for p in (root / ".history").iterdir() if p.name.startswith("tmp-")]
-    assert not (root / ".history" / "lock").exists()
+    assert not [p for p in (root / ".history").iterdir() if p.name.startswith(("tmp-", "pending"))]
+    # The lock is free: the next import goes through at once.
+    assert ingest.commit_import(root, prepared, data, mode="replace").added == prepared.good_count
 
 
 # --- grids: repair offered, codes still in use ------------------------------------------------

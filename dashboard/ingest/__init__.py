@@ -32,7 +32,7 @@ from dashboard.ingest.grids import prepare_grids
 from dashboard.ingest.mapping import CONTRACT, KINDS, PLACE_COLUMNS, Mapping, saved_mapping
 from dashboard.ingest.prepare import SPECS, current_state, prepare_table
 from dashboard.ingest.readers import Limits
-from dashboard.ingest.store import Version, commit, restore, versions
+from dashboard.ingest.store import Changes, Version, commit, restore, versions
 
 __all__ = [
     "KINDS",
@@ -161,16 +161,12 @@ def _grids_bytes(frame: gpd.GeoDataFrame) -> bytes:
     return text.encode("utf-8")
 
 
-def commit_import(
-    root: Path, prepared: Prepared, data: bytes, mapping: Mapping | None = None, mode: Mode = "append"
-) -> ImportResult:
-    """Write the good rows of ``prepared`` as a new version of the data root."""
-    if prepared.refused:
-        raise DataError(prepared.blocking or [Problem(prepared.file, "nothing_to_import")])
+def _changes(root: Path, prepared: Prepared, mode: Mode) -> tuple[Changes, dict[str, int]]:
+    """The files an import writes and its row counts, built from the data the root holds now (called
+    with the root's lock held, so a concurrent import's rows are part of it)."""
     kind = prepared.kind
-    rows = {"read": prepared.total_rows, "imported": prepared.good_count, "skipped": prepared.bad_rows}
     if kind == "grids":
-        changes: dict[str, bytes | None] = {schema.GRIDS_FILE: _grids_bytes(prepared.good)}
+        changes: Changes = {schema.GRIDS_FILE: _grids_bytes(prepared.good)}
         added, updated, total = prepared.good_count, 0, prepared.good_count
     elif kind == "places":
         changes, added, updated, total = _places_change(root, prepared.good, mode)
@@ -188,13 +184,29 @@ def commit_import(
         buffer = io.BytesIO()
         merged.write_parquet(buffer)
         changes = {f"{spec.stem}.parquet": buffer.getvalue(), f"{spec.stem}.csv": None}
-    rows |= {"added": added, "updated": updated, "total": total, "superseded": prepared.superseded}
+    return changes, {"added": added, "updated": updated, "total": total, "superseded": prepared.superseded}
+
+
+def commit_import(
+    root: Path, prepared: Prepared, data: bytes, mapping: Mapping | None = None, mode: Mode = "append"
+) -> ImportResult:
+    """Write the good rows of ``prepared`` as a new version of the data root.
+
+    The current data is read once the root's lock is held: two imports at once both land, one after
+    the other, and neither loses the other's rows.
+    """
+    if prepared.refused:
+        raise DataError(prepared.blocking or [Problem(prepared.file, "nothing_to_import")])
+    rows = {"read": prepared.total_rows, "imported": prepared.good_count, "skipped": prepared.bad_rows}
     version = commit(
         root,
-        changes,
-        kind=kind,
+        lambda: _changes(root, prepared, mode),
+        kind=prepared.kind,
         upload=(prepared.file, data),
         rows=rows,
         mapping=(mapping or Mapping()).to_toml(),
     )
-    return ImportResult(version=version, added=added, updated=updated, total=total)
+    counts = version.rows
+    return ImportResult(
+        version=version, added=counts["added"], updated=counts["updated"], total=counts["total"]
+    )

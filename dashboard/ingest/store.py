@@ -8,9 +8,12 @@ Layout inside the data root::
       versions/<id>/files/...         every data file of the root as it stood after that step
       versions/<id>/upload/<name>     the file the user uploaded, byte for byte
 
-A step is written aside first (``.history/tmp-*``), renamed into ``versions/`` in one
-move, and only then is the live file replaced, with ``os.replace`` from a temporary file
-in the same folder: a crash at any point leaves the previous files loading as before.
+A step holds the root's lock (an OS file lock that dies with its process) from before it reads the
+current data until it is done. It is written aside first (``.history/tmp-*``); a journal line
+(``.history/pending.json``) names it; the live files are replaced, each with ``os.replace`` from a
+temporary file in the same folder; only then is it moved into ``versions/`` and logged. A failed write
+puts the live files back and leaves no version. A kill before the journal line leaves the root as it was;
+after it, the next step finishes the killed one before doing its own.
 The first step of a root also records the root as it was ("baseline"), so it can be restored.
 """
 
@@ -27,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
+
+from filelock import FileLock, Timeout
 
 from dashboard.core import schema
 from dashboard.core.problems import DataError, Problem
@@ -143,21 +148,68 @@ def read_log(root: Path) -> list[dict[str, Any]]:
     return entries
 
 
+# How long an import or a restore waits for another one to finish before it gives up with a message.
+LOCK_WAIT_S: Final = 120.0
+PENDING: Final = "pending.json"
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error as a user reads it: its message and the file, without a traceback."""
+    name = Path(exc.filename).name if getattr(exc, "filename", None) else ""
+    return f"{exc.strerror or exc}{f' ({name})' if name else ''}"
+
+
 @contextmanager
-def _lock(root: Path) -> Iterator[None]:
+def _lock(root: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the root's write lock: an OS file lock (``.history/lock``) that dies with its process, so a
+    killed import never blocks the next one. A second import waits for the first (up to ``wait_s``).
+    Holding it, a step interrupted earlier is settled first (:func:`_recover`)."""
     history = history_dir(root)
-    history.mkdir(parents=True, exist_ok=True)
-    lock = history / "lock"
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError as exc:
+        history.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(history / "lock", timeout=wait_s)
+        lock.acquire()
+    except Timeout as exc:
         raise DataError([Problem(HISTORY, "import_in_progress")]) from exc
+    except OSError as exc:
+        raise DataError([Problem(HISTORY, "write_failed", detail=_reason(exc))]) from exc
     try:
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
+        try:
+            _recover(root)
+        except OSError as exc:
+            raise DataError([Problem(HISTORY, "write_failed", detail=_reason(exc))]) from exc
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        lock.release()
+
+
+def _recover(root: Path) -> None:
+    """Settle a step that a kill or a crash interrupted (the lock is held). Once its journal line is
+    written a step is always finished: its staged version (complete by then) is applied, moved into place
+    and logged, so what a reader may already have seen stays. Staging folders left behind by a step killed
+    before its journal line are removed: that step never touched the live files."""
+    history = history_dir(root)
+    pending = history / PENDING
+    if pending.is_file():
+        try:
+            entry = json.loads(pending.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            entry = {}
+        done = {v.id: v for v in versions(root)}
+        staging = history / str(entry.get("staging") or "-")
+        if entry.get("id") in done:
+            if not any(e.get("id") == entry["id"] for e in read_log(root)):
+                _log(root, {k: v for k, v in done[entry["id"]].to_json().items() if k != "files"})
+        elif (staging / "manifest.json").is_file():
+            version = Version.from_json(json.loads((staging / "manifest.json").read_text(encoding="utf-8")))
+            _apply(root, version, staging / "files")
+            staging.rename(history / "versions" / version.id)
+            _log(root, {k: v for k, v in version.to_json().items() if k != "files"})
+        elif done:
+            _apply(root, list(done.values())[-1])
+        pending.unlink(missing_ok=True)
+    for staging in history.glob("tmp-*"):
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _next_id(root: Path, now: datetime) -> str:
@@ -184,15 +236,16 @@ def write_bytes(handle: Any, data: bytes) -> None:
     handle.write(data)
 
 
-def _snapshot(
+def _stage(
     root: Path,
     version_id: str,
     action: str,
     files: dict[str, bytes | Path],
     now: datetime,
     **manifest: Any,
-) -> Version:
-    """Write a version aside and move it into place; the live root is not touched."""
+) -> tuple[Version, Path]:
+    """Write a version aside (``.history/tmp-*``): its files, the upload and the manifest. Nothing else
+    is touched; the caller moves it into place (:func:`_publish`)."""
     history = history_dir(root)
     staging = history / f"tmp-{uuid.uuid4().hex}"
     try:
@@ -213,19 +266,55 @@ def _snapshot(
             name, data = upload
             target = staging / "upload" / Path(name).name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            with target.open("wb") as handle:
+                write_bytes(handle, data)
         version = Version(
             id=version_id, created=now.isoformat(timespec="seconds"), action=action, files=hashes, **manifest
         )
         (staging / "manifest.json").write_text(
             json.dumps(version.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        final = history / "versions" / version_id
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return version, staging
+
+
+def _publish(root: Path, version: Version, staging: Path) -> None:
+    """Make a staged version the current one, in this order: a journal line naming it, the live files
+    replaced from it, the version moved into ``versions/``, the log line, the journal removed. A failure
+    before the move puts the live files back as they were and leaves no version; a kill at any point is
+    settled by the next step (:func:`_recover`)."""
+    history = history_dir(root)
+    journal = history / PENDING
+    previous = versions(root)
+    try:
+        _write_atomic(journal, json.dumps({"id": version.id, "staging": staging.name}).encode())
+        _apply(root, version, staging / "files")
+        final = history / "versions" / version.id
         final.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        if previous:
+            _apply(root, previous[-1])
+        shutil.rmtree(staging, ignore_errors=True)
+        journal.unlink(missing_ok=True)
+        raise
+    try:
+        _log(root, {k: v for k, v in version.to_json().items() if k != "files"})
+    except OSError:
+        return  # the version is in place; the journal stays, and the next step writes the log line
+    journal.unlink(missing_ok=True)
+
+
+def _snapshot(
+    root: Path, version_id: str, action: str, files: dict[str, bytes | Path], now: datetime
+) -> Version:
+    """A version written aside and moved into place at once (the baseline: the live files are its own)."""
+    version, staging = _stage(root, version_id, action, files, now)
+    final = history_dir(root) / "versions" / version_id
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging.rename(final)
     return version
 
 
@@ -241,9 +330,12 @@ def _log(root: Path, entry: dict[str, Any]) -> None:
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
+Changes = dict[str, bytes | None]
+
+
 def commit(
     root: Path,
-    changes: dict[str, bytes | None],
+    changes: Changes | Callable[[], tuple[Changes, dict[str, int]]],
     *,
     kind: str,
     upload: tuple[str, bytes],
@@ -251,37 +343,46 @@ def commit(
     mapping: str | None,
     now: Callable[[], datetime] = datetime.now,
 ) -> Version:
-    """Make ``changes`` (file name → new bytes, or ``None`` to remove) the new version of the root."""
+    """Make ``changes`` (file name → new bytes, or ``None`` to remove) the new version of the root.
+
+    ``changes`` may be a function, called once the lock is held, that builds them from the current data
+    and returns them with more row counts: two imports at once then each add to what the other wrote.
+    A failure to write (a full disk, a read-only folder) leaves the root as it was and no version.
+    """
     moment = now().replace(microsecond=0)
     with _lock(root):
-        _baseline(root, moment)
-        state: dict[str, bytes | Path] = dict(live_files(root))
-        for name, content in changes.items():
-            if content is None:
-                state.pop(name, None)
-            else:
-                state[name] = content
-        version = _snapshot(
-            root,
-            _next_id(root, moment),
-            "import",
-            state,
-            moment,
-            kind=kind,
-            file=Path(upload[0]).name,
-            sha256=sha256(upload[1]),
-            rows=rows,
-            mapping=mapping,
-            upload=upload,
-        )
-        _apply(root, version)
-        _log(root, {k: v for k, v in version.to_json().items() if k != "files"})
+        try:
+            _baseline(root, moment)
+            built, more = changes() if callable(changes) else (changes, {})
+            state: dict[str, bytes | Path] = dict(live_files(root))
+            for name, content in built.items():
+                if content is None:
+                    state.pop(name, None)
+                else:
+                    state[name] = content
+            version, staging = _stage(
+                root,
+                _next_id(root, moment),
+                "import",
+                state,
+                moment,
+                kind=kind,
+                file=Path(upload[0]).name,
+                sha256=sha256(upload[1]),
+                rows={**rows, **more},
+                mapping=mapping,
+                upload=upload,
+            )
+            _publish(root, version, staging)
+        except OSError as exc:
+            raise DataError([Problem(HISTORY, "write_failed", detail=_reason(exc))]) from exc
     return version
 
 
-def _apply(root: Path, version: Version) -> None:
-    """Make the live files those of ``version``: changed files replaced one by one, extra ones removed."""
-    folder = history_dir(root) / "versions" / version.id / "files"
+def _apply(root: Path, version: Version, folder: Path | None = None) -> None:
+    """Make the live files those of ``version`` (its files in ``folder``, by default its own folder):
+    changed files replaced one by one, extra ones removed."""
+    folder = folder or history_dir(root) / "versions" / version.id / "files"
     current = live_files(root)
     for name, digest in version.files.items():
         path = root / name
@@ -295,17 +396,25 @@ def _apply(root: Path, version: Version) -> None:
 
 def restore(root: Path, version_id: str, now: Callable[[], datetime] = datetime.now) -> Version:
     """Make an earlier version current again (recorded as a new version, so it can be undone)."""
-    found = {v.id: v for v in versions(root)}
-    if version_id not in found:
-        raise DataError([Problem(HISTORY, "unknown_version", detail=version_id)])
-    source = found[version_id]
-    folder = history_dir(root) / "versions" / version_id / "files"
     moment = now().replace(microsecond=0)
     with _lock(root):
-        state: dict[str, bytes | Path] = {name: folder / name for name in source.files}
-        version = _snapshot(
-            root, _next_id(root, moment), "restore", state, moment, restored_from=version_id, kind=source.kind
-        )
-        _apply(root, version)
-        _log(root, {k: v for k, v in version.to_json().items() if k != "files"})
+        found = {v.id: v for v in versions(root)}
+        if version_id not in found:
+            raise DataError([Problem(HISTORY, "unknown_version", detail=version_id)])
+        source = found[version_id]
+        folder = history_dir(root) / "versions" / version_id / "files"
+        try:
+            state: dict[str, bytes | Path] = {name: folder / name for name in source.files}
+            version, staging = _stage(
+                root,
+                _next_id(root, moment),
+                "restore",
+                state,
+                moment,
+                restored_from=version_id,
+                kind=source.kind,
+            )
+            _publish(root, version, staging)
+        except OSError as exc:
+            raise DataError([Problem(HISTORY, "write_failed", detail=_reason(exc))]) from exc
     return version
