@@ -259,3 +259,25 @@ def test_a_read_only_root_is_a_message_not_a_traceback(tmp_path: Path) -> None:
         assert [p.code for p in raised.value.problems] == ["write_failed"]
     finally:
         root.chmod(0o755)
+
+
+def test_the_app_finishes_a_killed_step_before_it_reads_the_root(tmp_path: Path) -> None:
+    root = tiny_root(tmp_path / "root")
+    first = _export("base", 10)
+    ingest.commit_import(root, ingest.prepare(root, "issues", first, "base.csv"), first)
+    upload = tmp_path / "big.csv"
+    upload.write_bytes(_export("big", 2_000))
+    # Killed once the journal line is written, before any live file is replaced.
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, str(root), str(upload), "_write_atomic", "1", "after"],
+        cwd=REPO,
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert _count(root) == TINY_ISSUES + 10  # the live files are untouched so far
+    store.settle(root)  # what the app's loader does first
+    assert _count(root) == TINY_ISSUES + 10 + 2_000
+    assert [v.file for v in ingest.versions(root) if v.action == "import"] == ["base.csv", "big.csv"]
+    _consistent(root)

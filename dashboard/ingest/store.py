@@ -212,6 +212,19 @@ def _recover(root: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def settle(root: Path) -> None:
+    """Finish or clean up a step that was killed, when one was and no other step is running (the app
+    calls this before it loads a root, so nobody reads a restore killed half-way)."""
+    history = history_dir(root)
+    if not (history / PENDING).is_file() and not any(history.glob("tmp-*")):
+        return
+    try:
+        with _lock(root, wait_s=0):
+            pass  # taking the lock settles what was left (see _lock)
+    except DataError:
+        pass  # another step is running and will settle it; the root loads as it stands
+
+
 def _next_id(root: Path, now: datetime) -> str:
     number = len(versions(root)) + 1
     return f"{number:04d}-{now:%Y%m%dT%H%M%S}"

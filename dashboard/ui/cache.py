@@ -30,6 +30,7 @@ from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import Period
 from dashboard.core.selection import Selection
 from dashboard.i18n import Lang
+from dashboard.ingest import store
 from dashboard.metrics import METRICS, Unit, compute
 from dashboard.outputs import demo_mode
 from dashboard.volunteers import UnitBy
@@ -149,6 +150,7 @@ def dataset(root: Path) -> Dataset:
     file loads anew, and the dataset carries the fingerprint (:data:`VERSION_KEY`) that every
     cache below keys on, so nothing else walks the data root's files.
     """
+    store.settle(root)  # a killed import or restore is finished before anything is read
     return _load(root, fingerprint(root))
 
 
