@@ -60,7 +60,14 @@ def personal_root(root: Path) -> Path:
     """The tiny root with a resident name, phone and address on every issue, and named volunteers."""
     write_grids(root)
     issues = [
-        {**issue, "reporter_name": name, "reporter_phone": phone, "address": f"东湖社区 {i + 1}幢{i + 2}01室"}
+        {
+            **issue,
+            "reporter_name": name,
+            "reporter_phone": phone,
+            "address": f"东湖社区 {i + 1}幢{i + 2}01室",
+            # The same person written into the free text, as hotline operators do.
+            "description": f"楼道灯不亮，联系人{name} 电话{phone}，请尽快处理",
+        }
         for i, (issue, (name, phone)) in enumerate(zip(TINY_ISSUES, RESIDENTS, strict=True))
     ]
     write_issues_csv(root, issues)

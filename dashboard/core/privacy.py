@@ -147,3 +147,60 @@ def mask_address_expr(address: str | pl.Expr, community_name: str | pl.Expr) -> 
         .then(pl.lit(""))
         .otherwise(_expr(community_name).cast(pl.String))
     )
+
+
+# --- personal data inside free text (descriptions, notes) ------------------------------------------
+
+# Cue words after which a resident's name is written ("联系人许泽", "业主：王建国"); the name is taken only
+# when it ends where a name ends (a space, punctuation, a phone, "反映"...), so "业主反映楼道灯不亮" keeps
+# its words. Escapes keep this module free of Chinese text (the catalogs hold it).
+_NAME_CUES: Final = (
+    "\u8054\u7cfb\u4eba|\u59d3\u540d|\u4e1a\u4e3b|\u4f4f\u6237|\u6237\u4e3b|\u79df\u6237|\u623f\u4e1c|"
+    "\u62a5\u544a\u4eba|\u53cd\u6620\u4eba|\u6765\u7535\u4eba|\u6295\u8bc9\u4eba|\u5f53\u4e8b\u4eba|"
+    "\u8bc9\u6c42\u4eba|\u7533\u8bf7\u4eba"
+)
+_NAME_END: Final = (
+    r"\s|[,，.。;；:：、)）]|$|\d|\u7535\u8bdd|\u624b\u673a|\u8054\u7cfb|\u53cd\u6620|\u79f0|\u4f4f|"
+    "\u8868\u793a|\u6765\u7535|\u6295\u8bc9|\u8981\u6c42"
+)
+# Honorifics after a surname ("张先生", "李女士", "王阿姨"): the surname is masked.
+_HONORIFICS: Final = (
+    "\u5148\u751f|\u5973\u58eb|\u963f\u59e8|\u5927\u7237|\u5927\u5988|\u5e08\u5085|\u8001\u4f2f|\u5927\u59d0"
+)
+_PROVINCES: Final = (
+    "\u4eac\u6d25\u6caa\u6e1d\u5180\u8c6b\u4e91\u8fbd\u9ed1\u6e58\u7696\u9c81\u65b0\u82cf\u6d59\u8d63"
+    "\u9102\u6842\u7518\u664b\u8499\u9655\u5409\u95fd\u8d35\u7ca4\u9752\u85cf\u5ddd\u5b81\u743c"
+)
+# (pattern, replacement) in order: ID cards before phones (an ID holds 11-digit runs), mobiles before
+# landlines. Polars' regex has no look-around, so a digit boundary is matched and put back.
+_FREE_TEXT_MASKS: Final = (
+    (r"(^|\D)(\d{6})\d{8}(\d{3}[\dXx])(\D|$)", "${1}${2}********${3}${4}"),
+    (r"(^|\D)(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?\d{4}[-\s]?(\d{4})(\D|$)", "${1}${2}****${3}${4}"),
+    (r"(^|\D)(0\d{2,3})[-\s]?\d{7,8}(\D|$)", "${1}${2}-********${3}"),
+    (rf"([{_PROVINCES}][A-Z])[\u00b7\s]?[A-Z0-9]{{5,6}}", "${1}*****"),
+    (rf"({_NAME_CUES})([\uff1a:\s]*)(\p{{Han}})\p{{Han}}{{1,2}}({_NAME_END})", "${1}${2}${3}**${4}"),
+    (rf"\p{{Han}}({_HONORIFICS})", "*${1}"),
+)
+
+
+def mask_free_text_expr(column: str | pl.Expr) -> pl.Expr:
+    """Personal data inside free text masked: mainland ID-card numbers, mobile and landline phones,
+    licence plates, names after cue words (联系人, 姓名, 业主 ...) and surnames before honorifics
+    (先生, 女士 ...). The rest of the text is kept, so a description still says what the problem is.
+
+    >>> pl.select(mask_free_text_expr(pl.lit("Call 13812345678 or 0571-88886666"))).item()
+    'Call 138****5678 or 0571-********'
+    """
+    text = _expr(column).cast(pl.String)
+    for pattern, replacement in _FREE_TEXT_MASKS:
+        # Twice: a boundary character taken by one match cannot start the next one.
+        text = text.str.replace_all(pattern, replacement).str.replace_all(pattern, replacement)
+    return text
+
+
+def mask_free_text(text: str | None) -> str | None:
+    """:func:`mask_free_text_expr` for one text."""
+    if text is None:
+        return None
+    value = pl.select(mask_free_text_expr(pl.lit(text, dtype=pl.String))).item()
+    return str(value)

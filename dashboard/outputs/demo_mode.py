@@ -6,6 +6,7 @@ once and nothing downstream has to remember them:
 
 - resident and volunteer names become a surname and ``*`` (``Zhang Wei`` -> ``Z********``), grid workers' too;
 - phones keep their first 3 and last 4 digits (``138****5678``);
+- descriptions keep their words, with phones, ID cards, plates and names inside them masked;
 - an address is cut to its community, with a short place code (``East Lake #3fa9c1``) so that
   issues at one address still group together (repeat locations) without saying where;
 - the presenter's aliases replace the street's and the communities' names wherever they
@@ -27,7 +28,7 @@ import geopandas as gpd
 import polars as pl
 
 from dashboard.core.loading import Dataset
-from dashboard.core.privacy import mask_name, mask_people
+from dashboard.core.privacy import mask_free_text_expr, mask_name, mask_people
 from dashboard.heat import normalise_address
 
 ENV_LOCK: Final = "DASHBOARD_DEMO_MODE"
@@ -169,6 +170,8 @@ def masked(dataset: Dataset) -> Dataset:
     """
     issues = mask_people(dataset.issues)
     changes: list[pl.Expr] = []
+    if "description" in issues.columns:
+        changes.append(mask_free_text_expr("description").alias("description"))
     if "address" in issues.columns:
         address = pl.col("address").cast(pl.String)
         community = pl.col("community_name").cast(pl.String).fill_null("")

@@ -16,7 +16,7 @@ from typing import Final
 import polars as pl
 import xlsxwriter
 
-from dashboard.core.privacy import mask_address_expr, mask_name_expr, mask_phone_expr
+from dashboard.core.privacy import mask_address_expr, mask_free_text_expr, mask_name_expr, mask_phone_expr
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import placed_label
 
@@ -177,6 +177,8 @@ def case_list(issues: pl.DataFrame, lang: Lang, full: bool = False) -> pl.DataFr
         exprs["reporter_name"] = mask_name_expr(pl.col("reporter_name").cast(pl.String))
         exprs["reporter_phone"] = mask_phone_expr(pl.col("reporter_phone").cast(pl.String))
         exprs["address"] = mask_address_expr(pl.col("address").cast(pl.String), "community_name")
+        if "description" in exprs:
+            exprs["description"] = mask_free_text_expr(pl.col("description"))
     return frame.select(exprs[c].alias(t(f"export.{c}", lang)) for c in CASE_COLUMNS)
 
 
