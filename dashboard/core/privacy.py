@@ -151,9 +151,9 @@ def mask_address_expr(address: str | pl.Expr, community_name: str | pl.Expr) -> 
 
 # --- personal data inside free text (descriptions, notes) ------------------------------------------
 
-# Cue words after which a resident's name is written ("联系人许泽", "业主：王建国"); the name is taken only
-# when it ends where a name ends (a space, punctuation, a phone, "反映"...), so "业主反映楼道灯不亮" keeps
-# its words. Escapes keep this module free of Chinese text (the catalogs hold it).
+# Cue words after which a resident's name is written ("contact person X", "owner: X"); the name is taken
+# only when it ends where a name ends (a space, punctuation, a phone, "reports"...), so "the owner reports
+# the light is out" keeps its words. Escapes keep this module free of Chinese text (the catalogs hold it).
 _NAME_CUES: Final = (
     "\u8054\u7cfb\u4eba|\u59d3\u540d|\u4e1a\u4e3b|\u4f4f\u6237|\u6237\u4e3b|\u79df\u6237|\u623f\u4e1c|"
     "\u62a5\u544a\u4eba|\u53cd\u6620\u4eba|\u6765\u7535\u4eba|\u6295\u8bc9\u4eba|\u5f53\u4e8b\u4eba|"
@@ -163,7 +163,7 @@ _NAME_END: Final = (
     r"\s|[,，.。;；:：、)）]|$|\d|\u7535\u8bdd|\u624b\u673a|\u8054\u7cfb|\u53cd\u6620|\u79f0|\u4f4f|"
     "\u8868\u793a|\u6765\u7535|\u6295\u8bc9|\u8981\u6c42"
 )
-# Honorifics after a surname ("张先生", "李女士", "王阿姨"): the surname is masked.
+# Honorifics after a surname ("Mr Zhang", "Ms Li", "Auntie Wang"): the surname is masked.
 _HONORIFICS: Final = (
     "\u5148\u751f|\u5973\u58eb|\u963f\u59e8|\u5927\u7237|\u5927\u5988|\u5e08\u5085|\u8001\u4f2f|\u5927\u59d0"
 )
@@ -185,8 +185,8 @@ _FREE_TEXT_MASKS: Final = (
 
 def mask_free_text_expr(column: str | pl.Expr) -> pl.Expr:
     """Personal data inside free text masked: mainland ID-card numbers, mobile and landline phones,
-    licence plates, names after cue words (联系人, 姓名, 业主 ...) and surnames before honorifics
-    (先生, 女士 ...). The rest of the text is kept, so a description still says what the problem is.
+    licence plates, names after cue words (contact person, name, owner ...) and surnames before
+    honorifics (Mr, Ms ...). The rest of the text is kept, so a description still says what the problem is.
 
     >>> pl.select(mask_free_text_expr(pl.lit("Call 13812345678 or 0571-88886666"))).item()
     'Call 138****5678 or 0571-********'
