@@ -198,3 +198,19 @@ def test_the_volunteer_page_counts_volunteers_placed_by_name(
     )
     street = t("volunteer.unplaced_item", lang, label=t("common.placed_street", lang), n="2", hours="1.5")
     assert community in captions and street in captions
+
+
+def test_a_register_with_a_title_row_odd_dates_and_the_offices_full_name(tmp_path: Path) -> None:
+    folder = tiny_root(tmp_path / "r")
+    register = _write(
+        tmp_path / "花名册.csv",
+        "东湖社区志愿者花名册\n序号,志愿者编号,注册日期,是否党员,所属社区居委会\n"
+        "1,A1,2026年3月5日,是,东湖社区居委会\n2,A2,20260401,否,西岭社区\n3,A3,2026.05.06,党员,东湖\n",
+        "gbk",
+    )
+    code, out, err = _run("import", "--data", str(folder), "--kind", "volunteers", str(register))
+    assert code == 0, out + err
+    assert "仅定位到社区 3 行" in out
+    communities = _coverage(folder, "community")
+    assert (communities[C1]["volunteer_count"], communities[C2]["volunteer_count"]) == (2, 1)
+    assert communities[C1]["party_member_share"] == pytest.approx(1.0)
