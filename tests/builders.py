@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -337,3 +338,8 @@ def bare_root(root: Path) -> Path:
         encoding="utf-8",
     )
     return root
+
+
+def shown(markdown: str) -> str:
+    """What Streamlit shows for a Markdown body: its backslash escapes (``dashboard.core.text.md_text``) undone."""
+    return re.sub(r"\\(.)", r"\1", markdown, flags=re.DOTALL)

@@ -158,3 +158,37 @@ def test_core_package_never_imports_streamlit_even_lazily() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _calls(name: str) -> dict[str, list[ast.Call]]:
+    """Calls of ``st.<name>`` (or ``<x>.<name>``) per module of the package and the pages."""
+    found: dict[str, list[ast.Call]] = {}
+    for path in [*PACKAGE.rglob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
+        ]
+        if calls:
+            found[str(path.relative_to(REPO))] = calls
+    return found
+
+
+def test_charts_reach_the_screen_only_through_the_escaping_gate() -> None:
+    """Every Plotly figure is drawn by ``widgets.chart`` or the meeting stage, both through ``safe_figure``."""
+    callers = _calls("plotly_chart")
+    assert set(callers) == {"dashboard/ui/widgets.py", "dashboard/ui/meeting.py"}
+    for module in callers:
+        source = (REPO / module).read_text(encoding="utf-8")
+        assert "safe_figure(" in source
+
+
+def test_raw_html_is_written_only_by_the_meeting_views() -> None:
+    """``unsafe_allow_html`` is used only where every piece of data goes through ``html_text``."""
+    users = {
+        module
+        for module, calls in _calls("markdown").items()
+        if any(k.arg == "unsafe_allow_html" for call in calls for k in call.keywords)
+    }
+    assert users == {"dashboard/ui/meeting.py"}

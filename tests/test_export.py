@@ -26,6 +26,7 @@ from dashboard.outputs.export import (
     case_list,
     export_filename,
     neutralise,
+    neutralise_expr,
     neutralise_frame,
     sheet_name,
     to_csv_bytes,
@@ -129,13 +130,31 @@ def test_mask_address_cuts_to_the_community() -> None:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
+        ("\n=1", "'\n=1"),
+        # Blanks, control characters and invisible marks before a formula, and full-width signs.
+        (" =HYPERLINK(1)", "' =HYPERLINK(1)"),
+        ("\u00a0=1+1", "'\u00a0=1+1"),
+        ("\u200b=1+1", "'\u200b=1+1"),
+        ("\ufeff@SUM(A1)", "'\ufeff@SUM(A1)"),
+        ("\x01\x02+1", "'\x01\x02+1"),
+        ("\u3000-1", "'\u3000-1"),
+        ("\u202e=1", "'\u202e=1"),
+        ("\uff1dHYPERLINK(1)", "'\uff1dHYPERLINK(1)"),
+        ("\uff0b1", "'\uff0b1"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
         ("a=1", "a=1"),
+        ("  a=1", "  a=1"),
+        ("\u00a0\u5f20\u4e09", "\u00a0\u5f20\u4e09"),
         ("张三丰", "张三丰"),
         ("", ""),
     ],
 )
 def test_neutralise(value: str, expected: str) -> None:
     assert neutralise(value) == expected
+    # The expression used on whole frames agrees with the function, cell for cell.
+    frame = pl.DataFrame({"v": [value]}, schema={"v": pl.String})
+    assert frame.select(neutralise_expr("v")).item() == expected
 
 
 def test_neutralise_frame_leaves_numbers_alone() -> None:

@@ -17,7 +17,7 @@ from dashboard.core.loading import load_dataset
 from dashboard.i18n import Lang, t
 from dashboard.ingest.mapping import extras_text, header_fields, parse_extras, parse_mapping, with_extras
 from dashboard.ingest.report import lines, problem_table
-from tests.builders import G1, write_grids
+from tests.builders import G1, shown, write_grids
 from tests.conftest import REPO
 
 
@@ -290,7 +290,7 @@ def test_the_page_shows_edits_and_saves_every_field_of_a_header_and_each_join_se
     assert rows["诉求标题"] == rows["诉求内容"] == (_option("description", lang), [])  # joined
     key = f"import_map_issues_{hashlib.sha256(upload).hexdigest()[:8]}"
     assert at.text_area(key=f"{key}_join").value == 'description = 诉求标题, 诉求内容 | "："'
-    assert any("办结时间 → resolved_at + closed_at" in c.value for c in at.caption)
+    assert any("办结时间 → resolved_at + closed_at" in shown(c.value) for c in at.caption)
     # Take closed_at off the finish time, let the call time fill accepted_at too, join with " - ".
     at.session_state[f"{key}_columns"] = {
         "edited_rows": {
@@ -302,7 +302,7 @@ def test_the_page_shows_edits_and_saves_every_field_of_a_header_and_each_join_se
     }
     at.text_area(key=f"{key}_join").input('description = 诉求标题, 诉求内容 | " - "')
     at = _rerun(at, lang)
-    recognised = next(c.value for c in at.caption if "工单编号 → issue_id" in c.value)
+    recognised = next(shown(c.value) for c in at.caption if "工单编号 → issue_id" in shown(c.value))
     assert "来电时间 → reported_at + accepted_at" in recognised and "办结时间 → resolved_at," in recognised
     at.button(key="import_save_issues").click()
     at = _rerun(at, lang)

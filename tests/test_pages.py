@@ -22,6 +22,7 @@ from tests.builders import (
     G3,
     TINY_ISSUES,
     month_issues,
+    shown,
     three_months_root,
     write_grids,
     write_issues_csv,
@@ -150,7 +151,7 @@ def test_bad_data_root_shows_the_problem_not_a_traceback(
     at = _app(tiny, monkeypatch, lang=lang).run()
     assert not at.exception
     assert t("problem.title", lang) in at.error[0].value  # type: ignore[arg-type]
-    report = " ".join(m.value for m in at.markdown)
+    report = " ".join(shown(m.value) for m in at.markdown)
     if lang == "zh":
         assert "文件 data/issues.csv，第 5 行，列 status: 取值不在允许范围内：done" in report
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from dashboard.core.text import md_text
 from dashboard.i18n import LANGS, Lang, t
 
 # At most this many rows are listed for one kind of problem in one column;
@@ -54,7 +55,12 @@ class DataError(Exception):
         return "\n".join(p.message("en") for p in self.problems)
 
     def report(self, lang: Lang) -> str:
+        """Every problem on a line of its own, as plain text (for a terminal)."""
         return "\n".join(f"- {p.message(lang)}" for p in self.problems)
+
+    def markdown(self, lang: Lang) -> str:
+        """The problems as a Markdown list; what came from the file (names, columns, values) stays text."""
+        return "\n".join(f"- {md_text(p.message(lang))}" for p in self.problems)
 
 
 def rows_problem(

@@ -7,7 +7,6 @@ geometry and point is shifted from WGS-84 to line up with them.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from branca.element import Element
 
 from dashboard.core.coords import convert, convert_geometry
 from dashboard.core.settings import Settings
+from dashboard.core.text import html_text
 from dashboard.i18n import Lang, t
 from dashboard.maps.assets import offline_map
 from dashboard.maps.elements import TOOLTIP_CSS, FitBounds, MetricScale, label_icon
@@ -54,7 +54,7 @@ def base_map(settings: Settings, height: int) -> folium.Map:
     m = offline_map(
         tiles=tiles.url if tiles.enabled else None,
         # Leaflet requires a credit for custom tiles: the server's host when none is configured.
-        attr=html.escape(tiles.attribution or urlsplit(tiles.url).netloc or tiles.url)
+        attr=html_text(tiles.attribution or urlsplit(tiles.url).netloc or tiles.url)
         if tiles.enabled
         else None,
         max_zoom=tiles.max_zoom,

@@ -6,13 +6,14 @@ inserts them as HTML.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
+
+from dashboard.core.text import html_text
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,8 @@ class Legend(MacroElement):
     def __init__(self, title: str, entries: Sequence[LegendEntry]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
-        self.title = html.escape(title)
-        self.entries = [LegendEntry(e.color, html.escape(e.label)) for e in entries]
+        self.title = html_text(title)
+        self.entries = [LegendEntry(e.color, html_text(e.label)) for e in entries]
 
 
 TOOLTIP_CSS = """
@@ -107,8 +108,8 @@ TOOLTIP_CSS = """
 
 def table_html(rows: Sequence[tuple[str, str]], title: str) -> str:
     """A small name/value table for tooltips and popups (styled by TOOLTIP_CSS), escaped."""
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return f"<div class='gt'><b>{html.escape(title)}</b><table>{body}</table></div>"
+    body = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows)
+    return f"<div class='gt'><b>{html_text(title)}</b><table>{body}</table></div>"
 
 
 def label_icon(text: str, size: int, weight: str = "bold") -> folium.DivIcon:
@@ -118,4 +119,4 @@ def label_icon(text: str, size: int, weight: str = "bold") -> folium.DivIcon:
         "text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff;"
         "transform:translate(-50%,-50%);display:inline-block;pointer-events:none;"
     )
-    return folium.DivIcon(html=f"<div style='{style}'>{html.escape(text)}</div>", icon_size=(0, 0))
+    return folium.DivIcon(html=f"<div style='{style}'>{html_text(text)}</div>", icon_size=(0, 0))

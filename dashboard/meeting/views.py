@@ -6,7 +6,6 @@ one full screen; the sequence advances by itself every ``interval`` seconds and 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -15,6 +14,7 @@ import plotly.graph_objects as go
 
 from dashboard.core.formatting import format_percent
 from dashboard.core.settings import Settings
+from dashboard.core.text import html_text
 from dashboard.i18n import Lang, t
 from dashboard.metrics import METRICS, Kpi
 
@@ -179,15 +179,15 @@ def cards_html(items: Sequence[Card], th: Theme, hero: str = "resolution_rate") 
     def card(c: Card, big: bool) -> str:
         size = "meeting-hero" if big else "meeting-card"
         grade = (
-            f'<span class="meeting-grade" style="background:{c.color}">{html.escape(c.note)}</span>'
+            f'<span class="meeting-grade" style="background:{c.color}">{html_text(c.note)}</span>'
             if c.note
             else ""
         )
         return (
-            f'<div class="{size}" data-metric="{html.escape(c.key)}" style="border-left-color:{c.color}">'
-            f'<div class="meeting-label">{html.escape(c.label)}</div>'
-            f'<div class="meeting-value" style="color:{c.color}">{html.escape(c.value)}</div>'
-            f'<div class="meeting-delta">{grade}{"<br>" if grade and not big else ""}{html.escape(c.delta)}</div></div>'
+            f'<div class="{size}" data-metric="{c.key}" style="border-left-color:{c.color}">'
+            f'<div class="meeting-label">{html_text(c.label)}</div>'
+            f'<div class="meeting-value" style="color:{c.color}">{html_text(c.value)}</div>'
+            f'<div class="meeting-delta">{grade}{"<br>" if grade and not big else ""}{html_text(c.delta)}</div></div>'
         )
 
     hero_html = "".join(card(c, True) for c in first)

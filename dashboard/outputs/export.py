@@ -20,9 +20,15 @@ from dashboard.core.privacy import mask_address_expr, mask_free_text_expr, mask_
 from dashboard.i18n import Lang, label, t
 from dashboard.metrics import placed_label
 
-# A text cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START_RE: Final = r"^([=+\-@\t\r])"
+# A text cell starting with one of these is read as a formula by spreadsheet programs, also after
+# leading blanks, control characters and invisible marks (NBSP, zero-width and direction marks, BOM),
+# and in their full-width forms, which some spreadsheet programs fold to ASCII.
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_INVISIBLE: Final = (
+    "\\x00-\\x20\\x7f-\\xa0\\u1680\\u180e\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\ufeff"
+)
+_FORMULA_START_RE: Final = f"^[{_INVISIBLE}]*[=+\\-@\\uff1d\\uff0b\\uff0d\\uff20]|^[\\t\\r\\n]"
+_FORMULA_START: Final = re.compile(_FORMULA_START_RE)
 TIME_FORMAT: Final = "%Y-%m-%d %H:%M"
 CSV_LINE_TERMINATOR: Final = "\r\n"  # RFC 4180; Excel and every CSV reader accept it
 EXCEL_MAX_ROWS: Final = 1_048_575  # data rows below the header
@@ -75,7 +81,8 @@ def _expr(column: str | pl.Expr) -> pl.Expr:
 def neutralise(value: str) -> str:
     """Prefix ``'`` to text that a spreadsheet would read as a formula.
 
-    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    Text starting with ``=``, ``+``, ``-``, ``@`` (or their full-width forms), also after leading
+    blanks, control characters or invisible marks, and text starting with a tab or line break
     (OWASP CSV-injection guidance); anything else is returned as it is.
 
     Examples
@@ -85,12 +92,13 @@ def neutralise(value: str) -> str:
     >>> neutralise("a=1")
     'a=1'
     """
-    return "'" + value if value[:1] in FORMULA_STARTS else value
+    return "'" + value if _FORMULA_START.match(value) else value
 
 
 def neutralise_expr(column: str | pl.Expr) -> pl.Expr:
     """:func:`neutralise` as an expression over a String column."""
-    return _expr(column).str.replace(_FORMULA_START_RE, "'${1}")
+    text = _expr(column)
+    return pl.when(text.str.contains(_FORMULA_START_RE)).then(pl.lit("'") + text).otherwise(text)
 
 
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, Final
@@ -373,12 +374,16 @@ def top_categories_chart(frame: pl.DataFrame, lang: Lang, hot: HotTopic | None =
     return base_layout(fig, max(260, 30 * len(categories) + 80))
 
 
-def hot_topic_title(hot: HotTopic, lang: Lang) -> str:
-    """The headline of the hot-topic card: "Topic of the month: Parking" and its Chinese source."""
-    return t("trends.hot_title", lang, category=label("category", hot.category, lang))
+def hot_topic_title(hot: HotTopic, lang: Lang, quote: Callable[[str], str] = str) -> str:
+    """The headline of the hot-topic card: "Topic of the month: Parking" and its Chinese source.
+
+    ``quote`` turns the category (text from the data) into text for where the line goes
+    (:func:`dashboard.core.text.md_text` for Markdown).
+    """
+    return t("trends.hot_title", lang, category=quote(label("category", hot.category, lang)))
 
 
-def hot_topic_text(hot: HotTopic | None, lang: Lang) -> str:
+def hot_topic_text(hot: HotTopic | None, lang: Lang, quote: Callable[[str], str] = str) -> str:
     """One sentence on the month's topic: counts now and before, the rise and its percentage."""
     if hot is None:
         return t("trends.hot_none", lang)
@@ -386,7 +391,7 @@ def hot_topic_text(hot: HotTopic | None, lang: Lang) -> str:
     params: dict[str, Any] = {
         "period": hot.period,
         "previous": hot.previous,
-        "category": label("category", hot.category, lang),
+        "category": quote(label("category", hot.category, lang)),
         "now": format_count(hot.now, lang),
         "before": format_count(hot.before, lang),
         "rise": format_count(hot.rise, lang),

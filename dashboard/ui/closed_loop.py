@@ -10,6 +10,7 @@ from dashboard.closed_loop import lifecycle, lifecycle_charts
 from dashboard.closed_loop import tables as loop_tables
 from dashboard.core.formatting import format_percent
 from dashboard.core.periods import period_label
+from dashboard.core.text import md_text
 from dashboard.figures import charts, tables
 from dashboard.i18n import t
 from dashboard.metrics import METRICS, REGISTRY, Unit, keys_for, unit_columns
@@ -114,7 +115,7 @@ def shortfall(ctx: Context, table: pl.DataFrame, by: Unit) -> None:
     gap = closed_loop.total_shortfall(by_category)
     message = "loop.shortfall" if gap > 0 else "loop.shortfall_ok"
     (st.warning if gap > 0 else st.success)(
-        t(message, lang, unit=names.get(unit, unit), gap=f"{abs(gap):.1f}")
+        t(message, lang, unit=md_text(names.get(unit, unit)), gap=f"{abs(gap):.1f}")
     )
     st.caption(t("loop.shortfall_help", lang))
     left, right = st.columns(2)
@@ -181,6 +182,6 @@ def behind(ctx: Context) -> None:
         loop_tables.open_issue_table(shown, lang), dataset.settings, select_key="open_issues", rows=12
     )
     if chosen:
-        st.markdown(f"#### {t('lifecycle_list.timeline', lang, issue=chosen)}")
+        st.markdown(f"#### {t('lifecycle_list.timeline', lang, issue=md_text(chosen))}")
         events = lifecycle.timeline(selection.issues(dataset), chosen)
         widgets.show_table(loop_tables.timeline_table(events, lang), dataset.settings, rows=10)

@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard import ingest
 from dashboard.core.coords import DATUMS
 from dashboard.core.problems import DataError
+from dashboard.core.text import md_text
 from dashboard.i18n import Lang, t
 from dashboard.ingest import KINDS, MODES, Mapping, Prepared
 from dashboard.ingest.mapping import (
@@ -105,7 +106,7 @@ def _extras_editor(mapping: Mapping, lang: Lang, key: str) -> Mapping:
     formats = boxes[2].text_area(t("imports.date_formats_input", lang), formats, key=f"{key}_dates")
     extras, bad = parse_extras(constants, join, formats)
     for line in bad:
-        st.warning(t("imports.bad_extras", lang, line=line))
+        st.warning(t("imports.bad_extras", lang, line=md_text(line)))
     return extras
 
 
@@ -163,7 +164,7 @@ def _word_editor(
     column: str, words: list[str], values: dict[str, dict[str, str]], lang: Lang, key: str
 ) -> None:
     """The table of one column's unknown words and the key each means; the user's choices go to ``values``."""
-    st.caption(t("imports.values_help", lang, column=column))
+    st.caption(t("imports.values_help", lang, column=md_text(column)))
     word_table = pl.DataFrame(
         {
             t("imports.col_word", lang): words,
@@ -194,7 +195,7 @@ def _report(prepared: Prepared, lang: Lang) -> None:
     counts[1].metric(t("imports.count_good", lang), f"{prepared.good_count:,}", border=True)
     counts[2].metric(t("imports.count_bad", lang), f"{prepared.bad_rows:,}", border=True)
     counts[3].metric(t("imports.count_superseded", lang), f"{prepared.superseded:,}", border=True)
-    message = summary(prepared, lang)
+    message = md_text(summary(prepared, lang))
     if prepared.refused:
         st.error(message)
     elif prepared.errors:
@@ -202,7 +203,7 @@ def _report(prepared: Prepared, lang: Lang) -> None:
     else:
         st.success(message)
     for line in details(prepared, lang):
-        st.caption(line)
+        st.caption(md_text(line))
     if prepared.sample:
         st.caption(t("imports.sample", lang, header_row=prepared.header_row or 1))
         st.dataframe(sample_table(prepared), hide_index=True, width="stretch")
@@ -370,7 +371,7 @@ def _import(root: Path, upload: _Upload, prepared: Prepared, mapping: Mapping, m
     try:
         result = ingest.commit_import(root, prepared, upload.data, mapping, mode=mode)  # type: ignore[arg-type]
     except DataError as error:
-        st.error(error.report(lang))
+        st.error(error.markdown(lang))
         return
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # empty the uploader
     st.session_state["import_done"] = t(
@@ -401,7 +402,7 @@ def _history_section(root: Path, lang: Lang) -> None:
         try:
             version = ingest.restore(root, str(chosen))
         except DataError as error:
-            st.error(error.report(lang))
+            st.error(error.markdown(lang))
         else:
             st.session_state["import_done"] = t("imports.restored", lang, version=chosen, new=version.id)
             st.rerun()
@@ -409,7 +410,7 @@ def _history_section(root: Path, lang: Lang) -> None:
 
 def page(root: Path, lang: Lang) -> None:
     st.title(t("imports.title", lang))
-    st.caption(t("imports.intro", lang, root=str(root)))
+    st.caption(t("imports.intro", lang, root=md_text(root)))
     done = st.session_state.pop("import_done", None)
     if done:
         st.success(done)

@@ -239,7 +239,7 @@ def _community_filter(dataset: Dataset, query: Selection, lang: Lang, sidebar: A
 
 def _show_problems(error: DataError, lang: Lang) -> None:
     st.error(f"**{t('problem.title', lang)}**\n\n{t('problem.hint', lang)}")
-    st.markdown(error.report(lang))
+    st.markdown(error.markdown(lang))
 
 
 def start(lang: Lang, demo: bool = False) -> Context | None:

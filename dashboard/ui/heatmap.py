@@ -12,6 +12,7 @@ from dashboard.core.boundaries import grid_at
 from dashboard.core.periods import Period, period_label, steps
 from dashboard.core.selection import IssueFilter
 from dashboard.core.span import data_start
+from dashboard.core.text import md_text
 from dashboard.heat import map as heat_maps
 from dashboard.heat import tables as heat_tables
 from dashboard.i18n import t
@@ -150,7 +151,7 @@ def cases(ctx: Context, found: pl.DataFrame | None) -> None:
     if found is None:
         st.caption(t("heatmap.cases_none", lang))
         return
-    st.markdown(f"#### {t('heatmap.cases', lang, place=st.session_state.get('heat_place', ''))}")
+    st.markdown(f"#### {t('heatmap.cases', lang, place=md_text(st.session_state.get('heat_place', '')))}")
     widgets.case_list(found, ctx, key="heat")
 
 

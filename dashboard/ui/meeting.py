@@ -8,7 +8,6 @@ and ``?views=`` in the URL set them. Keys: → / PageDown (what clickers send) n
 
 from __future__ import annotations
 
-import html
 import time
 from typing import Any
 
@@ -20,6 +19,7 @@ from dashboard import meeting, overview, trends
 from dashboard.core.basis import basis_note
 from dashboard.core.periods import period_label
 from dashboard.core.span import data_start
+from dashboard.core.text import html_text, safe_figure
 from dashboard.figures import charts
 from dashboard.i18n import Lang, t
 from dashboard.meeting import Theme
@@ -201,21 +201,17 @@ def _top_bar(ctx: Context) -> None:
         ]
     )
     st.markdown(
-        f'<div class="meeting-top"><div><span class="meeting-street">{_escape(_street_name(ctx))}</span>'
+        f'<div class="meeting-top"><div><span class="meeting-street">{html_text(_street_name(ctx))}</span>'
         f"{demo}</div>"
-        f'<div class="meeting-context">{_escape(context)}</div></div>',
+        f'<div class="meeting-context">{html_text(context)}</div></div>',
         unsafe_allow_html=True,
     )
 
 
-def _escape(text: str) -> str:
-    return html.escape(text)
-
-
 def _title(view: str, lang: Lang, subtitle: str = "") -> None:
-    sub = f'<span class="meeting-subtitle">{_escape(subtitle)}</span>' if subtitle else ""
+    sub = f'<span class="meeting-subtitle">{html_text(subtitle)}</span>' if subtitle else ""
     st.markdown(
-        f'<div class="meeting-title" data-view="{view}">{_escape(t(f"meeting.view_{view}", lang))}{sub}</div>',
+        f'<div class="meeting-title" data-view="{view}">{html_text(t(f"meeting.view_{view}", lang))}{sub}</div>',
         unsafe_allow_html=True,
     )
 
@@ -224,7 +220,7 @@ def _chart(ctx: Context, fig: Any, th: Theme, name: str) -> None:
     config = charts.chart_config(f"meeting_{name}", ctx.selection.period.key())
     if ctx.marked_demo:
         charts.mark_demo(fig, t("app.demo_badge", ctx.lang))
-    st.plotly_chart(meeting.big_figure(fig, th, STAGE_HEIGHT), width="stretch", config=config)
+    st.plotly_chart(safe_figure(meeting.big_figure(fig, th, STAGE_HEIGHT)), width="stretch", config=config)
 
 
 def _headline(ctx: Context, th: Theme) -> None:
@@ -305,8 +301,8 @@ def _stage(ctx: Context, views: tuple[str, ...]) -> None:
     following = t(f"meeting.view_{views[meeting.step(index, len(views))]}", lang)
     st.markdown(
         f'<div class="meeting-progress" data-index="{index}"><span><b>{index + 1} / {len(views)}</b> · '
-        f"{_escape(state)} · {_escape(t('meeting.next_view', lang, view=following))}</span>"
-        f"<span>{_escape(t('meeting.keys', lang))}</span></div>",
+        f"{html_text(state)} · {html_text(t('meeting.next_view', lang, view=following))}</span>"
+        f"<span>{html_text(t('meeting.keys', lang))}</span></div>",
         unsafe_allow_html=True,
     )
 

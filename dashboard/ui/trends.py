@@ -13,6 +13,7 @@ from dashboard import trends
 from dashboard.core.periods import Period, bucket_period, date_range, period_label, trailing_months
 from dashboard.core.selection import IssueFilter
 from dashboard.core.span import data_start
+from dashboard.core.text import md_text
 from dashboard.i18n import t
 from dashboard.metrics import METRICS, in_period, keys_for
 from dashboard.trends import charts as trend_charts
@@ -79,7 +80,7 @@ def hot_topic(ctx: Context, issues: pl.DataFrame) -> None:
     lang, dataset, period = ctx.lang, ctx.dataset, ctx.selection.period
     start = data_start(dataset)
     hot = trends.hot_topic(issues, period, dataset.as_of, dataset.settings, data_start=start)
-    text = trend_charts.hot_topic_text(hot, lang)
+    text = trend_charts.hot_topic_text(hot, lang, md_text)
     if start is not None and not trends.previous_has_data(period, start):
         st.info(
             t(
@@ -92,7 +93,9 @@ def hot_topic(ctx: Context, issues: pl.DataFrame) -> None:
     elif hot is None:
         st.info(text)
     else:
-        st.warning(f"**{trend_charts.hot_topic_title(hot, lang)}**  \n{text}", icon=":material/campaign:")
+        st.warning(
+            f"**{trend_charts.hot_topic_title(hot, lang, md_text)}**  \n{text}", icon=":material/campaign:"
+        )
     st.caption(t("trends.hot_help", lang, min_count=10))
 
 
@@ -181,7 +184,7 @@ def cases(ctx: Context, found: pl.DataFrame | None) -> None:
     if found is None:
         st.caption(t("trends.click_hint", lang))
         return
-    st.markdown(f"#### {t('heatmap.cases', lang, place=st.session_state.get('trend_place', ''))}")
+    st.markdown(f"#### {t('heatmap.cases', lang, place=md_text(st.session_state.get('trend_place', '')))}")
     widgets.case_list(found, ctx, key="trend")
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import volunteers
 from dashboard.core.formatting import format_count
 from dashboard.core.loading import Dataset
+from dashboard.core.text import md_text
 from dashboard.i18n import Lang, t
 from dashboard.metrics import keys_for, volunteer_metric
 from dashboard.ui import cache, widgets
@@ -102,13 +103,9 @@ def _suggestion(
         if not gaps:
             st.success(t("volunteer.suggestion_none", lang, metres=800))
         return None
-    text = t(
-        "volunteer_map.suggestion",
-        lang,
-        n=format_count(round(site.added_residents), lang),
-        grid=site.grid_name,
-    )
-    st.info(f"★ {text}")
+    n = format_count(round(site.added_residents), lang)
+    text = t("volunteer_map.suggestion", lang, n=n, grid=site.grid_name)
+    st.info("★ " + t("volunteer_map.suggestion", lang, n=n, grid=md_text(site.grid_name)))
     return (site.lon, site.lat, text)
 
 

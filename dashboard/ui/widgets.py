@@ -15,6 +15,7 @@ from dashboard.core.formatting import format_count
 from dashboard.core.periods import period_label
 from dashboard.core.selection import IssueFilter, filter_options, issue_filter_from_query
 from dashboard.core.settings import Settings
+from dashboard.core.text import safe_figure
 from dashboard.figures import charts
 from dashboard.figures.tables import DisplayTable, missing_notes
 from dashboard.i18n import Lang, label, t
@@ -116,6 +117,7 @@ def chart(figure: Any, ctx: Context, name: str, **kwargs: Any) -> Any:
     In demo mode (or on demo data) the chart says so in its corner, on screen and in the PNG.
     """
     config = charts.chart_config(name, ctx.selection.period.key())
+    figure = safe_figure(figure)
     if ctx.marked_demo:
         charts.mark_demo(figure, t("app.demo_badge", ctx.lang))
     return st.plotly_chart(figure, width="stretch", config=config, **kwargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 
 import folium
@@ -11,6 +10,7 @@ import polars as pl
 
 from dashboard.core.formatting import format_count
 from dashboard.core.settings import Settings
+from dashboard.core.text import html_text
 from dashboard.i18n import Lang, label, t
 from dashboard.maps import (
     NO_DATA,
@@ -172,7 +172,7 @@ def _suggestion_marker(suggestion: tuple[float, float, str], settings: Settings)
             html="<div style='font-size:28px;transform:translate(-50%,-90%)'>&#9733;</div>",
             icon_size=(0, 0),
         ),
-        tooltip=html.escape(text),
+        tooltip=html_text(text),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 import matplotlib as mpl
 from matplotlib import font_manager
 
+from dashboard.core.text import PLAIN_TEXT_RC
 from dashboard.i18n import t
 
 PPTX_FONT: Final = "Microsoft YaHei"
@@ -78,7 +79,8 @@ def cjk_font() -> str:
 
 
 def rc_params() -> Any:
-    """Matplotlib settings for report figures: the CJK font, minus signs it can draw, fonts embedded as text.
+    """Matplotlib settings for report figures: the CJK font, minus signs it can draw, fonts embedded as text,
+    and no maths: names from the data (``$...$``) are drawn as the text they are (:data:`PLAIN_TEXT_RC`).
 
     (Typed ``Any``: matplotlib's stubs want a dict keyed by the literal names of its settings.)
     """
@@ -87,6 +89,7 @@ def rc_params() -> Any:
         "axes.unicode_minus": False,
         "pdf.fonttype": 42,
         "svg.fonttype": "none",
+        **PLAIN_TEXT_RC,
     }
 
 
