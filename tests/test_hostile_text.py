@@ -125,6 +125,20 @@ def test_every_page_shows_hostile_names_as_text(
     assert raw_markup(at) == []
 
 
+def test_demo_mode_and_its_alias_boxes_show_hostile_names_as_text(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In demo mode the sidebar has a box per community to give it a presenter's name, labelled with
+    the real name; an alias typed there is data like any other."""
+    at = _page(root, monkeypatch, "pages/overview.py", lang="zh", period="2026-10", demo="1")
+    assert not at.exception
+    boxes = [box for box in at.text_input if box.key and box.key.startswith("alias_")]
+    assert any(box.label.startswith(md_text(HTML)) for box in boxes)
+    boxes[0].input(MARKDOWN).run()
+    assert not at.exception
+    assert raw_markup(at) == []
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_names_reach_the_screen_escaped_not_dropped(
     root: Path, monkeypatch: pytest.MonkeyPatch, lang: str

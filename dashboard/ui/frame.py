@@ -16,6 +16,7 @@ from dashboard.core.loading import Dataset, read_meta, resolve_root
 from dashboard.core.periods import Period, date_range, default_month, parse_period, period_label
 from dashboard.core.problems import DataError
 from dashboard.core.selection import Selection, available_months, selection_from_query
+from dashboard.core.text import md_text
 from dashboard.i18n import LANGS, Lang, as_lang, t
 from dashboard.outputs import demo_mode
 from dashboard.ui import cache
@@ -134,7 +135,7 @@ def _aliases(dataset: Dataset, lang: Lang) -> demo_mode.Aliases:
     for unit in ("street", "community"):
         pairs = dataset.units.select(f"{unit}_code", f"{unit}_name").unique().sort(f"{unit}_code").iter_rows()
         for code, name in pairs:
-            value = box.text_input(str(name), key=f"{ALIAS_PREFIX}{unit}_{code}", placeholder=str(name))
+            value = box.text_input(md_text(name), key=f"{ALIAS_PREFIX}{unit}_{code}", placeholder=str(name))
             if value and value.strip():
                 chosen[unit][str(code)] = value
     return demo_mode.Aliases(chosen["street"], chosen["community"])
