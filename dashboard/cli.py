@@ -1,7 +1,7 @@
 """Command-line interface: ``demo`` writes demo data, ``metrics`` prints the registry's numbers,
 ``coverage`` the volunteer metrics and service reach, ``report`` writes the monthly report
-(.pptx or .pdf), ``import``/``versions``/``restore`` bring in data and undo it, ``docs`` rewrites
-the README's metric table."""
+(.pptx or .pdf), ``import``/``versions``/``restore`` bring in data and undo it, ``users`` and
+``audit`` manage accounts and read the audit trail, ``docs`` rewrites the README's metric table."""
 
 from __future__ import annotations
 
@@ -122,6 +122,10 @@ def _parser() -> argparse.ArgumentParser:
     from dashboard.ingest.cli import add_commands
 
     add_commands(commands)
+
+    from dashboard.access.cli import add_commands as add_access_commands
+
+    add_access_commands(commands)
 
     report = commands.add_parser(
         "report", help="write the monthly report as PowerPoint (.pptx) or PDF (.pdf)"
@@ -341,4 +345,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return 0
     if args.command in ("import", "versions", "restore"):
         return _run_ingest(args, out, err)
+    if args.command in ("users", "audit"):
+        from dashboard.access import cli as access_cli
+
+        run = access_cli.run_users if args.command == "users" else access_cli.run_audit
+        return run(args, out, err)
     return _run_unit_command(COMMANDS[args.command], args, out, err)
