@@ -295,6 +295,7 @@ def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         return _fail(f"{_both('report.cannot_write', path=path)}\n{exc}", err)
     _record_published(dataset, content, err)
+    _audit_report(dataset, args, codes, err)
     seconds = f"{time.perf_counter() - started:.1f}"
     out.write(t("report.written", lang, path=path, pages=len(content.slides), seconds=seconds) + "\n")
     return 0
@@ -309,6 +310,25 @@ def _record_published(dataset: Dataset, content: Report, err: TextIO) -> None:
     outcome = published.record(dataset, content.published)
     if outcome.error:
         err.write(_both("report.not_recorded", path=outcome.path, error=outcome.error) + "\n")
+
+
+def _audit_report(dataset: Dataset, args: argparse.Namespace, codes: tuple[str, ...], err: TextIO) -> None:
+    """A report written from data that is not demo data goes into the audit trail (it holds no
+    personal data: ``masked`` is always true)."""
+    from dashboard.access.cli import record_quietly
+
+    if dataset.is_demo:
+        return
+    details = {
+        "period": args.period,
+        "communities": list(codes) or "all",
+        "format": args.out.suffix.lower().lstrip("."),
+        "basis": args.basis,
+        "lang": args.lang,
+        "masked": True,
+        "via": "cli",
+    }
+    record_quietly(dataset.root, "report", details, err, as_lang(args.lang))
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:

@@ -30,10 +30,11 @@ from dashboard.access import (
     read_entries,
     remove_user,
     reset_password,
+    verify,
 )
 from dashboard.cli import main
 from dashboard.core.settings import AccessSettings
-from tests.builders import C1, C2, tiny_root
+from tests.builders import C1, C2, tiny_root, write_issues_csv
 from tests.conftest import REPO
 
 PASSWORD = "correct horse battery"
@@ -338,3 +339,58 @@ def test_the_module_entry_point_adds_a_user_from_stdin(root: Path) -> None:
     assert (
         short.returncode == 2 and "at least 10 characters" in short.stderr and "Traceback" not in short.stderr
     )
+
+
+def test_cli_import_and_restore_are_audited(root: Path, tmp_path: Path) -> None:
+    upload_root = tmp_path / "upload"
+    issue = {"issue_id": "n1", "reported_at": "2026-11-01 09:00:00", "category": "其他", "status": "reported"}
+    upload = write_issues_csv(upload_root, [issue | {"community_code": C2}])
+    code, _, err = _run("import", "--data", str(root), "--kind", "issues", str(upload))
+    assert code == 0, err
+    code, _, err = _run("restore", "--data", str(root), "0001-" + _baseline_stamp(root))
+    assert code == 0, err
+    imported, restored = read_entries(root)
+    assert imported.action == "import" and imported.user.startswith("os:")
+    assert {k: imported.details[k] for k in ("kind", "file", "mode", "added", "total", "via")} == {
+        "kind": "issues",
+        "file": "issues.csv",
+        "mode": "append",
+        "added": 1,
+        "total": 11,
+        "via": "cli",
+    }
+    assert restored.action == "restore" and restored.details["version"].startswith("0001-")
+    assert "n1" not in audit.audit_path(root).read_text(encoding="utf-8")  # no row goes in
+    assert verify(root).ok
+
+
+def _baseline_stamp(root: Path) -> str:
+    [baseline] = [p.name for p in (root / ".history" / "versions").iterdir() if p.name.startswith("0001-")]
+    return baseline.removeprefix("0001-")
+
+
+def test_a_cli_report_is_audited_but_not_on_demo_data(root: Path, tmp_path: Path) -> None:
+    code, _, err = _run(
+        "report", "--data", str(root), "--period", "2026-10", "--out", str(tmp_path / "r.pptx")
+    )
+    assert code == 0, err
+    code, _, err = _run(
+        "report",
+        "--data",
+        str(root),
+        "--period",
+        "2026-10",
+        "--community",
+        C1,
+        "--out",
+        str(tmp_path / "c1.pptx"),
+    )
+    assert code == 0, err
+    [whole, one] = read_entries(root)
+    assert (whole.action, whole.details["communities"], whole.details["format"]) == ("report", "all", "pptx")
+    assert one.details["communities"] == [C1] and one.details["masked"] is True
+    (root / "data" / "meta.json").write_text('{"demo": true}', encoding="utf-8")
+    assert (
+        _run("report", "--data", str(root), "--period", "2026-10", "--out", str(tmp_path / "d.pptx"))[0] == 0
+    )
+    assert len(read_entries(root)) == 2

@@ -71,7 +71,7 @@ def record_quietly(
     """Audit a command-line step; an audit that cannot be written is a warning (the step is done)."""
     try:
         audit.record(root, action, user or os_actor(), details)
-    except (OSError, Timeout) as exc:
+    except (OSError, Timeout, ValueError) as exc:
         err.write(t("access.audit_not_written", lang, detail=str(exc)[:200]) + "\n")
 
 
