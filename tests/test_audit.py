@@ -143,3 +143,18 @@ def test_audit_command_lists_filters_and_verifies(root: Path) -> None:
     assert code == 1 and err == "Line 4 of the audit trail was changed after it was written.\n"
     code, _, err = _run("audit", "--data", str(root), "--verify")
     assert code == 1 and "第 4 行" in err
+
+
+def test_an_append_killed_before_it_wrote_the_head_still_verifies(root: Path) -> None:
+    _four_entries(root)
+    head = audit.audit_path(root).with_name("audit.head.json")
+    lines = audit.audit_path(root).read_text(encoding="utf-8").splitlines()
+    third = json.loads(lines[2])
+    head.write_text(json.dumps({"seq": 3, "hash": third["hash"]}), encoding="utf-8")
+    assert verify(root).ok  # line 4 was appended and fsynced; the head was not yet written
+    head.write_text(json.dumps({"seq": 3, "hash": "f" * 64}), encoding="utf-8")
+    assert (verify(root).line, verify(root).reason) == (3, "edited")
+    head.write_text(json.dumps({"seq": 2, "hash": json.loads(lines[1])["hash"]}), encoding="utf-8")
+    assert (verify(root).line, verify(root).reason) == (3, "out_of_order")  # two lines the head never saw
+    head.write_text("{", encoding="utf-8")
+    assert verify(root).reason == "head_unreadable"

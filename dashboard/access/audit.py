@@ -239,7 +239,7 @@ def read_entries(root: Path, user: str | None = None, since: date | None = None)
 @dataclass(frozen=True)
 class Verification:
     """The chain's check: ``line`` is the first broken line (1-based) and ``reason`` why
-    (``unreadable``, ``edited``, ``out_of_order``, ``truncated``), both ``None`` when it is intact."""
+    (``unreadable``, ``edited``, ``out_of_order``, ``truncated``, ``head_unreadable``), both ``None`` when it is intact."""
 
     entries: int
     line: int | None = None
@@ -254,7 +254,7 @@ def verify(root: Path) -> Verification:
     """Check every line's hash, its link to the line before and its number, then the end against
     ``audit.head.json``: an edited line is ``edited``; a deleted, inserted or moved one makes the line
     after it ``out_of_order``; lines cut off the end are ``truncated`` (at the first missing line)."""
-    previous, count = GENESIS, 0
+    previous, before, count = GENESIS, GENESIS, 0
     for number, line in _lines(root):
         try:
             entry = Entry.from_json(json.loads(line))
@@ -264,11 +264,13 @@ def verify(root: Path) -> Verification:
             return Verification(count, number, "edited")
         if entry.prev != previous or entry.seq != number:
             return Verification(count, number, "out_of_order")
-        previous, count = entry.hash, number
-    return _check_head(root, count, previous)
+        previous, before, count = entry.hash, entry.prev, number
+    return _check_head(root, count, previous, before)
 
 
-def _check_head(root: Path, count: int, last: str) -> Verification:
+def _check_head(root: Path, count: int, last: str, before: str) -> Verification:
+    """The end of the trail against ``audit.head.json`` (``last``: the last line's hash, ``before``: the
+    one before it). One line more than the head knows is an append killed before it wrote the head."""
     path = _head_path(root)
     if not path.is_file():
         return Verification(count)
@@ -276,11 +278,11 @@ def _check_head(root: Path, count: int, last: str) -> Verification:
         head = json.loads(path.read_text(encoding="utf-8"))
         seq, digest = int(head["seq"]), str(head["hash"])
     except (ValueError, KeyError, TypeError, OSError):
-        return Verification(count, count + 1, "unreadable")
+        return Verification(count, count, "head_unreadable")
     if seq > count:
         return Verification(count, count + 1, "truncated")
-    if seq == count and digest != last:
-        return Verification(count, count, "edited")
-    if seq < count - 1:  # one line more is an append whose head was not yet written; more is not
+    if (seq == count and digest != last) or (seq == count - 1 and digest != before):
+        return Verification(count, seq, "edited")
+    if seq < count - 1:
         return Verification(count, seq + 1, "out_of_order")
     return Verification(count)
