@@ -1,7 +1,7 @@
 """Command-line interface: ``demo`` writes demo data, ``metrics`` prints the registry's numbers,
 ``coverage`` the volunteer metrics and service reach, ``report`` writes the monthly report
-(.pptx or .pdf), ``import``/``versions``/``restore`` bring in data and undo it, ``docs`` rewrites
-the README's metric table."""
+(.pptx or .pdf), ``import``/``versions``/``restore`` bring in data and undo it, ``users`` and
+``audit`` manage accounts and read the audit trail, ``docs`` rewrites the README's metric table."""
 
 from __future__ import annotations
 
@@ -122,6 +122,10 @@ def _parser() -> argparse.ArgumentParser:
     from dashboard.ingest.cli import add_commands
 
     add_commands(commands)
+
+    from dashboard.access.cli import add_commands as add_access_commands
+
+    add_access_commands(commands)
 
     report = commands.add_parser(
         "report", help="write the monthly report as PowerPoint (.pptx) or PDF (.pdf)"
@@ -291,6 +295,7 @@ def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         return _fail(f"{_both('report.cannot_write', path=path)}\n{exc}", err)
     _record_published(dataset, content, err)
+    _audit_report(dataset, args, codes, err)
     seconds = f"{time.perf_counter() - started:.1f}"
     out.write(t("report.written", lang, path=path, pages=len(content.slides), seconds=seconds) + "\n")
     return 0
@@ -305,6 +310,25 @@ def _record_published(dataset: Dataset, content: Report, err: TextIO) -> None:
     outcome = published.record(dataset, content.published)
     if outcome.error:
         err.write(_both("report.not_recorded", path=outcome.path, error=outcome.error) + "\n")
+
+
+def _audit_report(dataset: Dataset, args: argparse.Namespace, codes: tuple[str, ...], err: TextIO) -> None:
+    """A report written from data that is not demo data goes into the audit trail (it holds no
+    personal data: ``masked`` is always true)."""
+    from dashboard.access.cli import record_quietly
+
+    if dataset.is_demo:
+        return
+    details = {
+        "period": args.period,
+        "communities": list(codes) or "all",
+        "format": args.out.suffix.lower().lstrip("."),
+        "basis": args.basis,
+        "lang": args.lang,
+        "masked": True,
+        "via": "cli",
+    }
+    record_quietly(dataset.root, "report", details, err, as_lang(args.lang))
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
@@ -341,4 +365,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return 0
     if args.command in ("import", "versions", "restore"):
         return _run_ingest(args, out, err)
+    if args.command in ("users", "audit"):
+        from dashboard.access import cli as access_cli
+
+        run = access_cli.run_users if args.command == "users" else access_cli.run_audit
+        return run(args, out, err)
     return _run_unit_command(COMMANDS[args.command], args, out, err)

@@ -14,6 +14,7 @@ from dashboard.core.problems import DataError, Problem
 from dashboard.core.settings import (
     GRADE_COLORS,
     SCORE_METRICS,
+    AccessSettings,
     Settings,
     TileServer,
     default_settings,
@@ -120,7 +121,7 @@ def test_the_defaults_are_defaults_toml_and_nothing_else(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DASHBOARD_TILE_URL", raising=False)
-    for cls in (Settings, TileServer):
+    for cls in (Settings, TileServer, AccessSettings):
         for field in dataclasses.fields(cls):
             assert field.default is dataclasses.MISSING, f"{cls.__name__}.{field.name} has a default"
             assert field.default_factory is dataclasses.MISSING, f"{cls.__name__}.{field.name} has a default"
@@ -141,6 +142,7 @@ def test_the_defaults_are_defaults_toml_and_nothing_else(
         max_unpacked_mb=imports["max_unpacked_mb"],
         emerging_min_history_months=heat["emerging_min_history_months"],
         region_bbox=tuple(toml["region"]["bbox"]),
+        access=AccessSettings(**toml["access"]),
     )
     assert default_settings() == expected
     assert load_settings(tmp_path) == expected  # a data root without dashboard.toml

@@ -1,4 +1,4 @@
-"""Configuration: targets, colour grades, time limits, the score, hot spots, the region, import limits and the tile server.
+"""Configuration: targets, colour grades, time limits, the score, hot spots, the region, import limits, the tile server and accounts.
 
 The defaults live in ``defaults.toml`` beside this module and nowhere else; a data root may
 override them in its own ``dashboard.toml`` (same sections, see the README). A key that the
@@ -63,6 +63,20 @@ class TileServer:
 
 
 @dataclass(frozen=True)
+class AccessSettings:
+    """Accounts: the shortest password, and the lock after repeated failed sign-ins of one user name."""
+
+    min_password_length: int
+    # Failed sign-ins in a row before the name is locked.
+    login_free_attempts: int
+    # The first lock; it doubles with each further failure, up to the maximum.
+    login_lock_seconds: float
+    login_lock_max_seconds: float
+    # Failures older than this are forgotten.
+    login_failure_window_minutes: float
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a deployment may tune. Rates are fractions (0.9 = 90%).
 
@@ -89,6 +103,8 @@ class Settings:
     emerging_min_history_months: int
     # The region's (west, south, east, north) in degrees: for the lat/lon swap check and the outside note.
     region_bbox: tuple[float, float, float, float]
+    # Accounts and sign-in (the [access] section).
+    access: AccessSettings
 
 
 @dataclass(frozen=True)
@@ -226,7 +242,29 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -
         max_unpacked_mb=max_unpacked,
         emerging_min_history_months=_min_history(_Table(merged["heat"], "heat", source)),
         region_bbox=_bbox(_Table(merged["region"], "region", source)),
+        access=_access(_Table(merged["access"], "access", source)),
     )
+
+
+def _access(table: _Table) -> AccessSettings:
+    access = AccessSettings(
+        min_password_length=table.integer("min_password_length"),
+        login_free_attempts=table.integer("login_free_attempts"),
+        login_lock_seconds=table.number("login_lock_seconds"),
+        login_lock_max_seconds=table.number("login_lock_max_seconds"),
+        login_failure_window_minutes=table.number("login_failure_window_minutes"),
+    )
+    if access.min_password_length < 8:
+        raise ValueError(f"{table.source}: 'access.min_password_length' must be 8 or more")
+    if access.login_free_attempts < 1:
+        raise ValueError(f"{table.source}: 'access.login_free_attempts' must be 1 or more")
+    if not 0 < access.login_lock_seconds <= access.login_lock_max_seconds:
+        raise ValueError(
+            f"{table.source}: need 0 < access.login_lock_seconds <= access.login_lock_max_seconds"
+        )
+    if access.login_failure_window_minutes <= 0:
+        raise ValueError(f"{table.source}: 'access.login_failure_window_minutes' must be positive")
+    return access
 
 
 def _grace_days(metrics: _Table) -> int:
