@@ -6,7 +6,7 @@ Start with ``streamlit run app.py`` (see the README). Pages live in ``pages/``.
 import streamlit as st
 
 from dashboard.i18n import t
-from dashboard.ui import frame
+from dashboard.ui import access, frame
 
 # In streamlit 1.67 a tab title that changes with the language, or pages without an
 # explicit url_path (named after their translated titles), undo the click that changes
@@ -17,9 +17,12 @@ st.set_page_config(
     layout="wide",
 )
 lang = frame.language()
-demo = frame.demo_switch(lang)
+# On a data root with accounts, the login page until signed in; what the viewer may see and do
+# (scope, masking, demo only, import) is applied by the frame and the pages from here on.
+viewer = access.gate(lang)
+demo = frame.demo_switch(lang, forced=viewer.role.demo_only)
 # A page whose url_path is in frame.HIDDEN_IN_DEMO (the data import page, "data") is left
-# out of the navigation in demo mode.
+# out of the navigation in demo mode and for a viewer who may not import.
 pages = frame.visible_pages(
     [
         st.Page(
@@ -67,13 +70,15 @@ pages = frame.visible_pages(
         ),
     ],
     demo,
+    can_import=viewer.role.can_import,
 )
 navigation = st.navigation(pages)
-context = frame.start(lang, demo)
+access.account_box(viewer, lang)
+context = frame.start(lang, demo, viewer)
 if context is None and navigation.url_path != "data":
     # The frame has shown why the data cannot be loaded; the import page can fix it
     # (not in demo mode, where the import page is hidden).
-    if not demo:
+    if not demo and viewer.role.can_import:
         frame.offer_import(lang)
     st.stop()
 frame.follow_deep_link()

@@ -343,3 +343,24 @@ def bare_root(root: Path) -> Path:
 def shown(markdown: str) -> str:
     """What Streamlit shows for a Markdown body: its backslash escapes (``dashboard.core.text.md_text``) undone."""
     return re.sub(r"\\(.)", r"\1", markdown, flags=re.DOTALL)
+
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def session_token(root: Path, name: str = "admin", role: str = "admin", scope: str = "all") -> str:
+    """An account of ``role`` in ``root`` (added when missing) and a live session of it: the token the
+    login page would put in the session (``dashboard.ui.access.TOKEN``) and the cookie."""
+    from dashboard.access import Scope, add_user, load_users
+    from dashboard.access.sessions import start_session
+    from dashboard.core.settings import load_settings
+
+    if name not in load_users(root):
+        add_user(root, name, role, Scope.parse(scope), password=TEST_PASSWORD, actor="test")
+    return start_session(root, load_users(root)[name], load_settings(root).access)
+
+
+def sign_in(at: Any, root: Path, name: str = "admin", role: str = "admin", scope: str = "all") -> Any:
+    """An AppTest signed in as ``name`` (an account of ``role`` and ``scope``), before its first run."""
+    at.session_state["_session_token"] = session_token(root, name, role, scope)
+    return at

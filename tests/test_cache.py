@@ -58,7 +58,7 @@ def test_another_period_communities_version_or_view_gives_another_key(dataset: D
 
 def test_a_dataset_is_keyed_by_its_source_and_version_never_hashed_whole(dataset: Dataset) -> None:
     stamp = cache.fingerprint(dataset.root)
-    assert cache.cache_key(dataset) == ((str(dataset.root), stamp),)
+    assert cache.cache_key(dataset) == ((f"{dataset.root}|all", stamp),)
     assert cache.cache_key(dataset.root, OCTOBER.period, ("a", None, 1)) == (
         str(dataset.root),
         "2026-10",

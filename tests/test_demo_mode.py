@@ -28,7 +28,7 @@ from dashboard.i18n import t
 from dashboard.outputs import demo_mode, export
 from dashboard.outputs.demo_mode import Aliases
 from dashboard.ui import frame
-from tests.builders import C1, C2, G1, G3, TINY_GRIDS, TINY_ISSUES, write_grids, write_issues_csv
+from tests.builders import C1, C2, G1, G3, TINY_GRIDS, TINY_ISSUES, sign_in, write_grids, write_issues_csv
 from tests.conftest import REPO
 
 LANGS = ("zh", "en")
@@ -275,10 +275,11 @@ def _case_list_app() -> None:
     import streamlit as st
 
     from dashboard.i18n import as_lang
-    from dashboard.ui import frame, widgets
+    from dashboard.ui import access, frame, widgets
 
     lang = as_lang(st.query_params.get("lang"))
-    ctx = frame.start(lang, demo=st.query_params.get("demo") == "1")
+    viewer = access.gate(lang)
+    ctx = frame.start(lang, demo=st.query_params.get("demo") == "1", viewer=viewer)
     assert ctx is not None
     widgets.case_list(ctx.selection.issues(ctx.dataset), ctx, key="all")
 
@@ -288,7 +289,7 @@ def test_case_list_and_its_downloads_in_demo_mode(
     personal: Path, monkeypatch: pytest.MonkeyPatch, media: list[bytes], lang: str
 ) -> None:
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(personal))
-    at = AppTest.from_function(_case_list_app, default_timeout=60)
+    at = sign_in(AppTest.from_function(_case_list_app, default_timeout=60), personal, "clerk", "staff")
     at.query_params.update({"lang": lang, "period": "2026-10", "demo": "1"})
     at.run()
     assert not at.exception, at.exception
@@ -302,7 +303,7 @@ def test_case_list_and_its_downloads_in_demo_mode(
     assert leaked(rendered(at) + "\n".join(file_text(f) for f in media)) == []
     # Outside demo mode on the same (non-demo) data, the masked list is the default but full data exists.
     media.clear()
-    at = AppTest.from_function(_case_list_app, default_timeout=60)
+    at = sign_in(AppTest.from_function(_case_list_app, default_timeout=60), personal, "clerk", "staff")
     at.query_params.update({"lang": lang, "period": "2026-10"})
     at.run()
     assert at.checkbox(key="all_full").value is False
@@ -351,9 +352,10 @@ def test_demo_mode_is_off_for_real_data_and_on_for_demo_data(
     at = _page(personal, monkeypatch, "pages/overview.py", period="2026-10")
     assert at.toggle(key="demo").value is True
     assert "demo" not in at.query_params  # the default stays out of the URL
-    # Switched off by URL: personal data would show again, the demo data stays marked.
+    # The bundled demo runs open in demo mode: ?demo=0 does not switch it off (the switch is locked).
     at = _page(personal, monkeypatch, "pages/overview.py", period="2026-10", demo="0")
-    assert at.toggle(key="demo").value is False
+    assert at.toggle(key="demo").value is True
+    assert at.toggle(key="demo").disabled
     assert any("演示数据" in m.value for m in at.markdown)
 
 

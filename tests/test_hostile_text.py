@@ -28,6 +28,7 @@ from dashboard.core.loading import load_dataset
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.text import WORD_JOINER, html_text, md_text, plot_text, safe_figure, short_label
 from dashboard.outputs import export
+from tests.builders import sign_in
 from tests.conftest import REPO
 from tests.hostile import AUTOLINK, FORMULA, HTML, LATEX, MARKDOWN, RAW_MARKERS, hostile_root
 
@@ -104,6 +105,8 @@ def _page(root: Path, monkeypatch: pytest.MonkeyPatch, page: str, **query: str) 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     for key, value in query.items():
         at.query_params[key] = value
+    if page == "pages/data.py":
+        sign_in(at, root)  # only an administrator imports
     at.run()
     if page != "pages/overview.py":
         at.switch_page(page).run()

@@ -17,7 +17,7 @@ from dashboard.core.loading import load_dataset
 from dashboard.i18n import Lang, t
 from dashboard.ingest.mapping import extras_text, header_fields, parse_extras, parse_mapping, with_extras
 from dashboard.ingest.report import lines, problem_table
-from tests.builders import G1, shown, write_grids
+from tests.builders import G1, shown, sign_in, write_grids
 from tests.conftest import REPO
 
 
@@ -244,7 +244,7 @@ def _fresh(fresh_caches: None) -> None:
 def _import_page(root: Path, monkeypatch: pytest.MonkeyPatch, lang: Lang, upload: bytes) -> AppTest:
     """The import page with ``upload`` (a file named 12345.csv) chosen in its uploader."""
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(root))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at = sign_in(AppTest.from_file(str(REPO / "app.py"), default_timeout=60), root)  # imports: an admin
     at.query_params["lang"] = lang
     at.run()
     at.switch_page("pages/data.py").run()

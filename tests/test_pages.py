@@ -23,6 +23,7 @@ from tests.builders import (
     TINY_ISSUES,
     month_issues,
     shown,
+    sign_in,
     three_months_root,
     write_grids,
     write_issues_csv,
@@ -234,6 +235,8 @@ def test_closed_loop_red_black_and_streaks(
 
 def _page(root: Path, monkeypatch: pytest.MonkeyPatch, page: str, **query: str) -> AppTest:
     at = _app(root, monkeypatch, **query)
+    if page == "pages/data.py":
+        sign_in(at, root)  # only an administrator imports
     at.run()
     at.switch_page(page).run()
     assert not at.exception
@@ -358,7 +361,7 @@ def test_a_root_that_cannot_load_still_reaches_the_import_page(
 ) -> None:
     root = tmp_path / "empty"
     root.mkdir()
-    at = _app(root, monkeypatch, lang=lang).run()
+    at = sign_in(_app(root, monkeypatch, lang=lang), root).run()
     assert not at.exception
     assert any(t("problem.title", lang) in e.value for e in at.error)  # type: ignore[arg-type]
     at.switch_page("pages/data.py").run()

@@ -74,6 +74,9 @@ class AccessSettings:
     login_lock_max_seconds: float
     # Failures older than this are forgotten.
     login_failure_window_minutes: float
+    # A sign-in lasts at most this long (the session cookie's life), and ends after this long unused.
+    session_hours: float
+    idle_minutes: float
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,8 @@ def _access(table: _Table) -> AccessSettings:
         login_lock_seconds=table.number("login_lock_seconds"),
         login_lock_max_seconds=table.number("login_lock_max_seconds"),
         login_failure_window_minutes=table.number("login_failure_window_minutes"),
+        session_hours=table.number("session_hours"),
+        idle_minutes=table.number("idle_minutes"),
     )
     if access.min_password_length < 8:
         raise ValueError(f"{table.source}: 'access.min_password_length' must be 8 or more")
@@ -264,6 +269,8 @@ def _access(table: _Table) -> AccessSettings:
         )
     if access.login_failure_window_minutes <= 0:
         raise ValueError(f"{table.source}: 'access.login_failure_window_minutes' must be positive")
+    if not 0 < access.idle_minutes <= access.session_hours * 60:
+        raise ValueError(f"{table.source}: need 0 < access.idle_minutes <= access.session_hours * 60")
     return access
 
 

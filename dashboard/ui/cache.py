@@ -25,6 +25,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import closed_loop, maps, overview, volunteers
+from dashboard.access import SCOPE_KEY, Scope, cut_to_scope
 from dashboard.core.basis import as_basis, measured_at
 from dashboard.core.loading import Dataset, load_dataset
 from dashboard.core.periods import Period
@@ -64,8 +65,8 @@ def fingerprint(root: Path) -> str:
 
 
 def source(data: Dataset) -> str:
-    """The data root and the session's view of it (demo mode: masked, renamed), for cache keys."""
-    return f"{data.root}{data.meta.get(demo_mode.VIEW_KEY, '')}"
+    """The data root, the viewer's scope and the session's view of it (masked, renamed), for cache keys."""
+    return f"{data.root}|{data.meta.get(SCOPE_KEY, 'all')}{data.meta.get(demo_mode.VIEW_KEY, '')}"
 
 
 def data_version(data: Dataset) -> str:
@@ -158,6 +159,23 @@ def dataset(root: Path) -> Dataset:
 def _load(root: Path, stamp: str) -> Dataset:
     loaded = load_dataset(root)
     return dataclasses.replace(loaded, meta={**loaded.meta, VERSION_KEY: stamp})
+
+
+def viewed(data: Dataset, scope: Scope, masked: bool) -> Dataset:
+    """The dataset cut to a viewer's scope, and with personal data masked when ``masked`` (cached).
+
+    Both marks go into the dataset's :func:`source`, so no cached number of one scope or view is
+    served to another.
+    """
+    if scope.everything and not masked:
+        return data
+    return _viewed(data, scope.key(), masked)
+
+
+@cached("resource", max_entries=16)
+def _viewed(data: Dataset, scope_key: str, masked: bool) -> Dataset:
+    cut = cut_to_scope(data, Scope.parse(scope_key))
+    return demo_mode.masked(cut) if masked else cut
 
 
 def session_view(data: Dataset, demo: bool, aliases: demo_mode.Aliases) -> Dataset:

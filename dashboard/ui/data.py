@@ -44,7 +44,7 @@ from dashboard.ingest.report import (
 )
 from dashboard.ingest.shaping import NO_HEADER
 from dashboard.ingest.store import versions
-from dashboard.ui import cache
+from dashboard.ui import access, cache
 
 IGNORE = ""
 
@@ -373,6 +373,15 @@ def _import(root: Path, upload: _Upload, prepared: Prepared, mapping: Mapping, m
     except DataError as error:
         st.error(error.markdown(lang))
         return
+    access.record_event(
+        "import",
+        {
+            "kind": prepared.kind,
+            "file": upload.name[:200],
+            "version": result.version.id,
+            "rows": result.added + result.updated,
+        },
+    )
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # empty the uploader
     st.session_state["import_done"] = t(
         "imports.done",
@@ -404,12 +413,16 @@ def _history_section(root: Path, lang: Lang) -> None:
         except DataError as error:
             st.error(error.markdown(lang))
         else:
+            access.record_event("restore", {"version": str(chosen), "new_version": version.id})
             st.session_state["import_done"] = t("imports.restored", lang, version=chosen, new=version.id)
             st.rerun()
 
 
 def page(root: Path, lang: Lang) -> None:
     st.title(t("imports.title", lang))
+    if not access.current().role.can_import:  # the navigation hides the page too; a typed URL ends here
+        st.warning(t("login.import_locked", lang), icon=":material/lock:")
+        return
     st.caption(t("imports.intro", lang, root=md_text(root)))
     done = st.session_state.pop("import_done", None)
     if done:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from dashboard.access.sessions import Viewer, open_viewer
 from dashboard.core.basis import BASES, Basis, as_basis, basis_note
 from dashboard.core.formatting import format_percent
 from dashboard.core.loading import Dataset, read_meta, resolve_root
@@ -35,12 +36,20 @@ HIDDEN_IN_DEMO: frozenset[str] = frozenset({"data"})
 
 @dataclass(frozen=True)
 class Context:
-    """What every page needs: the dataset and the user's selection."""
+    """What every page needs: the dataset (cut to the viewer's scope), the user's selection, the viewer."""
 
     dataset: Dataset
     selection: Selection
     demo: bool = False
     """Demo mode: personal data masked (already in ``dataset``), every screen marked as demo data."""
+    viewer: Viewer = field(default_factory=lambda: open_viewer(False))
+    """Who is looking (:mod:`dashboard.access.sessions`): what they may export, whether ranks are scoped."""
+
+    @property
+    def full_data_allowed(self) -> bool:
+        """Whether the case lists may offer residents' personal data: a role that may export it, on real
+        data, outside demo mode."""
+        return self.viewer.role.can_export_personal and not self.dataset.is_demo and not self.demo
 
     @property
     def marked_demo(self) -> bool:
@@ -96,15 +105,16 @@ def _demo_default() -> bool:
         return False
 
 
-def demo_switch(lang: Lang) -> bool:
+def demo_switch(lang: Lang, forced: bool = False) -> bool:
     """The demo-mode switch (call before ``st.navigation``, like :func:`language`).
 
     On by default for demo data, seeded from ``?demo=1`` / ``?demo=0``; forced on and
-    locked when ``DASHBOARD_DEMO_MODE=1`` is set, so nobody can switch it off at a session.
+    locked when ``DASHBOARD_DEMO_MODE=1`` is set or the viewer's role is demo-only (``forced``: a
+    presenter, the open bundled demo), so nobody can switch it off at a session.
     The URL carries ``demo`` only when it differs from the default.
     """
     default = _demo_default()
-    is_locked = demo_mode.locked()
+    is_locked = demo_mode.locked() or forced
     wanted = st.query_params.get(DEMO_KEY)
     if is_locked:
         st.session_state[DEMO_KEY] = True
@@ -115,16 +125,25 @@ def demo_switch(lang: Lang) -> bool:
             t("demo_mode.switch", lang),
             key=DEMO_KEY,
             disabled=is_locked,
-            help=t("demo_mode.locked" if is_locked else "demo_mode.help", lang),
+            help=t(
+                "demo_mode.locked_viewer"
+                if forced
+                else "demo_mode.locked"
+                if is_locked
+                else "demo_mode.help",
+                lang,
+            ),
         )
     )
     set_query(DEMO_KEY, None if on == default or is_locked else ("1" if on else "0"))
     return on or is_locked
 
 
-def visible_pages(pages: Sequence[Any], demo: bool) -> list[Any]:
-    """The pages to put in ``st.navigation``: those in :data:`HIDDEN_IN_DEMO` left out in demo mode."""
-    return [p for p in pages if not (demo and getattr(p, "url_path", "") in HIDDEN_IN_DEMO)]
+def visible_pages(pages: Sequence[Any], demo: bool, can_import: bool = True) -> list[Any]:
+    """The pages to put in ``st.navigation``: those in :data:`HIDDEN_IN_DEMO` left out in demo mode and
+    for a viewer who may not import."""
+    hidden = demo or not can_import
+    return [p for p in pages if not (hidden and getattr(p, "url_path", "") in HIDDEN_IN_DEMO)]
 
 
 def _aliases(dataset: Dataset, lang: Lang) -> demo_mode.Aliases:
@@ -243,12 +262,15 @@ def _show_problems(error: DataError, lang: Lang) -> None:
     st.markdown(error.markdown(lang))
 
 
-def start(lang: Lang, demo: bool = False) -> Context | None:
+def start(lang: Lang, demo: bool = False, viewer: Viewer | None = None) -> Context | None:
     """Draw the frame; return the context, or ``None`` after showing why the data cannot load.
 
-    In demo mode the context's dataset is the session's view: personal data masked and the
-    presenter's names applied (:func:`dashboard.demo_mode.session_view`).
+    The viewer's access is applied here, once, to the dataset every page gets: cut to their scope
+    (:func:`dashboard.access.cut_to_scope`), personal data masked for a role that may not see it;
+    in demo mode it is also the session's view: masked and the presenter's names applied
+    (:func:`dashboard.demo_mode.session_view`).
     """
+    viewer = viewer or open_viewer(False)
     root = resolve_root()
     st.session_state[_FRAME_RAN] = True
     try:
@@ -258,6 +280,7 @@ def start(lang: Lang, demo: bool = False) -> Context | None:
         return None
     sidebar = st.sidebar
     filters = sidebar.container()  # drawn first, filled once the names are known
+    loaded = cache.viewed(loaded, viewer.scope, masked=not viewer.role.sees_personal_data and not demo)
     aliases = demo_mode.Aliases()
     if demo:
         aliases = _aliases(loaded, lang)
@@ -267,7 +290,9 @@ def start(lang: Lang, demo: bool = False) -> Context | None:
     if demo or dataset.is_demo:
         sidebar.badge(t("app.demo_badge", lang), color="orange")
     sidebar.caption(t("app.as_of", lang, as_of=f"{dataset.as_of:%Y-%m-%d %H:%M}"))
-    context = Context(dataset=dataset, selection=selection, demo=demo)
+    if viewer.kind == "open":
+        sidebar.info(t("login.open_banner", lang, root=md_text(root)), icon=":material/lock:")
+    context = Context(dataset=dataset, selection=selection, demo=demo, viewer=viewer)
     st.session_state[_CONTEXT] = context
     return context
 
@@ -324,4 +349,6 @@ def header(ctx: Context, title_key: str) -> None:
     ]
     if ctx.marked_demo:
         parts.insert(0, f":orange-badge[{t('app.demo_badge', lang)}]")
+    if not ctx.viewer.scope.everything:
+        parts.append(t("login.scope_rank_note", lang))
     right.markdown(" · ".join(parts))

@@ -23,7 +23,7 @@ from dashboard.maps import assets as map_assets
 from dashboard.metrics import METRIC_KEYS, METRICS, PERIOD, Kpi
 from dashboard.outputs import export
 from dashboard.outputs.report import published
-from dashboard.ui import cache
+from dashboard.ui import access, cache
 from dashboard.ui.frame import PENDING_COMMUNITIES, Context, set_query
 
 GRADE_BADGE = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
@@ -223,15 +223,25 @@ def issue_filter(ctx: Context) -> IssueFilter:
 def case_list(issues: pl.DataFrame, ctx: Context, key: str, rows: int = 12) -> None:
     """The cases behind a number: a table and CSV / Excel downloads.
 
-    Resident names and phones are masked unless the user ticks the full-data box (and the
-    data is not demo data and demo mode is off: then nothing personal is ever shown).
+    Resident names and phones are masked unless the user ticks the full-data box (offered to a role
+    that may export personal data, on real data, outside demo mode). Showing the full list and each
+    download are audited for a signed-in user: what, how many rows, masked or not, the filters.
     """
     lang = ctx.lang
-    allow_full = not ctx.dataset.is_demo and not ctx.demo
-    full = allow_full and st.checkbox(
+    full = ctx.full_data_allowed and st.checkbox(
         t("export.full_data", lang), key=f"{key}_full", help=t("export.full_data_warning", lang)
     )
     frame = export.case_list(issues, lang, full=full)
+    what = {
+        "what": key,
+        "period": ctx.selection.period.key(),
+        "communities": list(ctx.selection.community_codes),
+        "rows": frame.height,
+        "masked": not full,
+    }
+    if full and st.session_state.get(f"{key}_audited") != what:
+        access.record_event("case_list_unmasked", what)  # once per list shown, not per rerun
+        st.session_state[f"{key}_audited"] = what
     st.dataframe(
         frame.to_pandas(), hide_index=True, width="stretch", height=min(max(frame.height, 1), rows) * 35 + 38
     )
@@ -243,6 +253,7 @@ def case_list(issues: pl.DataFrame, ctx: Context, key: str, rows: int = 12) -> N
         file_name=export.export_filename("issues", period, "csv"),
         mime="text/csv",
         key=f"{key}_csv",
+        on_click=partial(access.record_event, "export", {**what, "format": "csv"}),
     )
     right.download_button(
         t("export.download_excel", lang),
@@ -250,6 +261,7 @@ def case_list(issues: pl.DataFrame, ctx: Context, key: str, rows: int = 12) -> N
         file_name=export.export_filename("issues", period, "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
+        on_click=partial(access.record_event, "export", {**what, "format": "xlsx"}),
     )
 
 
@@ -271,7 +283,15 @@ def report_downloads(ctx: Context) -> None:
     for column, fmt in zip(buttons, ("pptx", "pdf"), strict=True):
         column.download_button(
             t(f"report.download_{fmt}", lang),
-            data=partial(cache.report_bytes, ctx.dataset, selection, fmt),
+            data=access.audited(
+                "report",
+                {
+                    "period": selection.period.key(),
+                    "communities": list(selection.community_codes),
+                    "format": fmt,
+                },
+                partial(cache.report_bytes, ctx.dataset, selection, fmt),
+            ),
             file_name=export.export_filename("report", selection.period.key(), fmt),
             mime=REPORT_MIME[fmt],
             on_click="ignore",
