@@ -79,7 +79,15 @@ def gate(lang: Lang) -> Viewer:
     if user is None:
         st.session_state.pop(VIEWER, None)
         st.session_state.pop(TOKEN, None)
-        _login_page(root, lang, access, expired=token is not None)
+        expired = token is not None
+
+        def login() -> None:
+            _login_page(root, lang, access, expired=expired)
+
+        # The login page is the only page: no navigation to the others (nor streamlit's own list of pages/).
+        st.navigation(
+            [st.Page(login, title=t("login.title", lang), url_path="login", default=True)], position="hidden"
+        ).run()
         st.stop()
     st.session_state[TOKEN] = token
     viewer = user_viewer(user)
