@@ -168,7 +168,7 @@ def test_the_score_metrics_are_the_registry_rates() -> None:
 
 
 def test_the_import_row_and_memory_limits_are_settings(tiny: Path) -> None:
-    assert (default_settings().max_rows, default_settings().max_memory_mb) == (2_000_000, 1024)
+    assert (default_settings().max_rows, default_settings().max_memory_mb) == (2_000_000, 2048)
     (tiny / "dashboard.toml").write_text(
         "[import]\nmax_rows = 5_000_000\nmax_memory_mb = 4096\n", encoding="utf-8"
     )
