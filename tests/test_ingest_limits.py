@@ -205,3 +205,55 @@ def test_the_cli_prints_the_refusal_and_leaves_the_root_alone(root: Path, tmp_pa
     assert code == 2 and "Traceback" not in out + err
     assert "该表约 5 行，超过导入上限 2 行（设置 [import] max_rows）" in out
     assert _fingerprint(root) == before
+
+
+# --- files that made a reader raise (a traceback in the browser) --------------------------------------
+
+
+def _parquet_with_nested_columns() -> bytes:
+    """A platform's Parquet export: tags as a list, the address as a record, photos as a list of records."""
+    buffer = io.BytesIO()
+    pl.DataFrame(
+        {
+            "issue_id": ["P1", "P2"],
+            "reported_at": [dt.datetime(2026, 10, 2, 9), dt.datetime(2026, 10, 3, 10)],
+            "category": ["噪音扰民", "环境卫生"],
+            "grid_code": [G1, G2],
+            "status": ["resolved", "reported"],
+            "tags": [["夜间", "施工"], None],
+            "address": [{"road": "示例路", "no": "1号"}, {"road": "示例路", "no": None}],
+            "photos": [[{"url": "a.jpg", "taken": dt.datetime(2026, 10, 2, 9, 5)}], []],
+            "time_spent": [dt.timedelta(hours=3), None],
+        }
+    ).write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def test_a_parquet_file_with_list_and_struct_columns_is_read_with_them_as_text(root: Path) -> None:
+    mapping = ingest.Mapping(columns={"tags": "description", "address": "address"})
+    prepared = ingest.prepare(root, "issues", _parquet_with_nested_columns(), "工单.parquet", mapping)
+    assert not prepared.blocking and prepared.good_count == 2
+    good = prepared.good.sort("issue_id")
+    assert good.get_column("description").to_list() == ['["夜间", "施工"]', None]
+    assert good.get_column("address").to_list() == [
+        '{"road": "示例路", "no": "1号"}',
+        '{"road": "示例路", "no": null}',
+    ]
+    [note] = [w for w in prepared.warnings if w.code == "nested_as_text"]
+    assert note.message("zh") == (
+        "文件 工单.parquet，列 tags, address, photos: 列的内容是列表或结构（list/struct），已按文本（JSON）读入"
+    )
+    assert note.message("en") == (
+        "File 工单.parquet, column tags, address, photos: holds lists or records (list/struct); read as text (JSON)"
+    )
+
+
+def test_the_cli_reports_the_nested_columns_with_no_traceback(root: Path, tmp_path: Path) -> None:
+    from tests.test_ingest import _run
+
+    upload = tmp_path / "工单.parquet"
+    upload.write_bytes(_parquet_with_nested_columns())
+    code, out, err = _run("import", "--data", str(root), "--kind", "issues", str(upload))
+    assert code == 0, out + err
+    assert "列的内容是列表或结构（list/struct），已按文本（JSON）读入" in out
+    assert "Traceback" not in out + err

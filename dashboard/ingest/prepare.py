@@ -487,6 +487,7 @@ def _read_sheet(data: bytes, limits: Limits, mapping: Mapping, prepared: Prepare
         sheet.sheet,
         sheet.sheets,
     )
+    prepared.warnings += sheet.notes
     return sheet
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -46,6 +47,8 @@ class Sheet:
     encoding: str | None = None
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    # Notes on the whole file (columns read as text), shown with the report's warnings.
+    notes: list[Problem] = field(default_factory=list)
 
 
 def _fail(file: str, code: str, detail: str = "") -> DataError:
@@ -269,6 +272,32 @@ def read_excel(data: bytes, file: str, sheet: str | None, limits: Limits | None 
     return Sheet(cells=frame, format="excel", sheet=chosen, sheets=names)
 
 
+def _python_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _parquet_text(frame: pl.DataFrame, name: str) -> pl.Series:
+    """A column as text cells: a list or a record (struct) as JSON, what polars cannot cast as Python
+    writes it (durations, bytes that are not UTF-8 as hex)."""
+    if not frame.schema[name].is_nested():
+        try:
+            return frame.select(text_column(frame, name)).to_series()
+        except pl.exceptions.PolarsError:
+            pass
+    texts = [_python_text(v) for v in frame.get_column(name).to_list()]
+    series = pl.Series(name, texts, dtype=pl.String).str.strip_chars()
+    return series.replace("", None)
+
+
 def read_parquet(data: bytes, file: str, limits: Limits | None = None) -> Sheet:
     limits = limits or Limits()
     try:
@@ -285,8 +314,10 @@ def read_parquet(data: bytes, file: str, limits: Limits | None = None) -> Sheet:
         schema={f"c{i}": pl.String for i in range(frame.width)},
     )
     # Cells as text like the loader reads codes: 330199001001001.0 stays 330199001001001.
-    body = frame.select(text_column(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns))
-    return Sheet(cells=pl.concat([header, body]), format="parquet")
+    body = pl.DataFrame([_parquet_text(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns)])
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+    notes = [Problem(file, "nested_as_text", column=", ".join(nested))] if nested else []
+    return Sheet(cells=pl.concat([header, body]), format="parquet", notes=notes)
 
 
 def _excel_size(data: bytes, file: str, sheet: str | None, limits: Limits) -> sizing.Size:
