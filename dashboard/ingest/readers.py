@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ GEO_SUFFIXES = (".geojson", ".json", ".zip", ".shp")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
 MAX_ZIP_ENTRIES = 1000
 MAX_RATIO = 200  # uncompressed : compressed, per archive member; real files stay far below
+MAX_NAME_BYTES: Final = 255  # a file or folder name, on the file systems an archive is unpacked to
 # Rows of a text table parsed at a time: the cells of a chunk are Python strings until it is a frame.
 CHUNK_ROWS: Final = 50_000
 DECODE_STEP: Final = 4 * 1024 * 1024
@@ -86,8 +88,31 @@ def sniff(data: bytes, name: str) -> str:
     return "text"
 
 
+def _member_path(member: zipfile.ZipInfo) -> PurePosixPath:
+    return PurePosixPath(member.filename.replace("\\", "/"))
+
+
+def _check_names(members: list[zipfile.ZipInfo], file: str) -> None:
+    """Every member unpacks to a path of its own: none empty, too long or with a NUL, no file that is
+    also a folder (``lnk`` and ``lnk/x``), nothing encrypted."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    for member in members:
+        path = _member_path(member)
+        if member.flag_bits & 0x1:
+            raise _fail(file, "zip_encrypted", detail=member.filename[:100])
+        too_long = any(len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in path.parts)
+        if not path.parts or "\x00" in member.filename or too_long:
+            raise _fail(file, "zip_bad_name", detail=member.filename[:100])
+        folders.update(str(parent) for parent in path.parents if parent.parts)
+        (folders if member.is_dir() else files).add(str(path))
+    if clash := sorted(files & folders):
+        raise _fail(file, "zip_conflict", detail=clash[0][:100])
+
+
 def check_zip(data: bytes, file: str, limits: Limits) -> zipfile.ZipFile:
-    """Open a zip archive after checking its members: no absolute or ``..`` paths, no bombs."""
+    """Open a zip archive after checking its members: no absolute or ``..`` paths, no bombs, no names
+    that cannot be unpacked."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -97,7 +122,7 @@ def check_zip(data: bytes, file: str, limits: Limits) -> zipfile.ZipFile:
         raise _fail(file, "zip_bomb", detail=f"{len(members)} entries")
     total = 0
     for member in members:
-        path = PurePosixPath(member.filename.replace("\\", "/"))
+        path = _member_path(member)
         if path.is_absolute() or ".." in path.parts:
             raise _fail(file, "zip_unsafe", detail=member.filename[:100])
         total += member.file_size
@@ -105,23 +130,41 @@ def check_zip(data: bytes, file: str, limits: Limits) -> zipfile.ZipFile:
             raise _fail(file, "zip_bomb", detail=f"{member.filename[:60]}: {member.file_size} bytes")
     if total > limits.max_unpacked_bytes:
         raise _fail(file, "zip_bomb", detail=f"{total} bytes")
+    _check_names(members, file)
     return archive
 
 
+def unpack_failure(exc: BaseException, file: str, detail: str) -> DataError:
+    """What went wrong unpacking (``detail``: the member), as a problem: damaged, an unknown method,
+    encrypted, or the disk refusing the write."""
+    if isinstance(exc, NotImplementedError):
+        code = "zip_unsupported"
+    elif isinstance(exc, RuntimeError):  # zipfile: "File ... is encrypted, password required"
+        code = "zip_encrypted"
+    elif isinstance(exc, OSError):
+        return _fail(file, "write_failed", detail=exc.strerror or type(exc).__name__)
+    else:
+        code = "zip_damaged"
+    return _fail(file, code, detail=detail[:100])
+
+
 def _extract(archive: zipfile.ZipFile, target: Path, file: str, limits: Limits) -> None:
-    """Unpack, counting the bytes actually written (member headers may lie)."""
+    """Unpack, counting the bytes actually written (member headers may lie); links are left out."""
     written = 0
     for member in archive.infolist():
-        if member.is_dir():
+        if member.is_dir() or stat.S_ISLNK(member.external_attr >> 16):
             continue
-        out = target / PurePosixPath(member.filename.replace("\\", "/"))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(member) as source, out.open("wb") as sink:
-            while chunk := source.read(1 << 20):
-                written += len(chunk)
-                if written > limits.max_unpacked_bytes:
-                    raise _fail(file, "zip_bomb", detail=f"> {limits.max_unpacked_bytes} bytes")
-                sink.write(chunk)
+        out = target / _member_path(member)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as source, out.open("wb") as sink:
+                while chunk := source.read(1 << 20):
+                    written += len(chunk)
+                    if written > limits.max_unpacked_bytes:
+                        raise _fail(file, "zip_bomb", detail=f"> {limits.max_unpacked_bytes} bytes")
+                    sink.write(chunk)
+        except ZIP_ERRORS as exc:
+            raise unpack_failure(exc, file, member.filename) from exc
 
 
 # --- tables -----------------------------------------------------------------------
@@ -326,7 +369,7 @@ def _excel_size(data: bytes, file: str, sheet: str | None, limits: Limits) -> si
         with archive:
             return sizing.excel_size(archive, sheet)
     except ZIP_ERRORS as exc:
-        raise _fail(file, "unreadable", detail=_first_line(exc)) from exc
+        raise unpack_failure(exc, file, _first_line(exc)) from exc
 
 
 def read_table_upload(data: bytes, file: str, limits: Limits, sheet: str | None = None) -> Sheet:
