@@ -143,9 +143,12 @@ ARCHIVES: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "a name too long to unpack": (
         lambda: _archive([("清河湾街道" * 20 + ".geojson", _boundaries())]),
         "zip_bad_name",
-        "压缩包中有无法解压的文件名（"
-        + ("清河湾街道" * 20)[:100]
-        + "）：名称为空、过长或含有非法字符；请改名后重新打包",
+        "压缩包中有无法解压的文件名（" + ("清河湾街道" * 20)[:100] + "）：名称为空或过长；请改名后重新打包",
+    ),
+    "a file with no name": (
+        lambda: _archive([("./", b""), (".", b"x"), (BOUNDARIES, _boundaries())]),
+        "zip_bad_name",
+        "压缩包中有无法解压的文件名（.）：名称为空或过长；请改名后重新打包",
     ),
     "an absolute path": (
         lambda: _archive([("/etc/网格边界.geojson", _boundaries())]),

@@ -93,8 +93,8 @@ def _member_path(member: zipfile.ZipInfo) -> PurePosixPath:
 
 
 def _check_names(members: list[zipfile.ZipInfo], file: str) -> None:
-    """Every member unpacks to a path of its own: none empty, too long or with a NUL, no file that is
-    also a folder (``lnk`` and ``lnk/x``), nothing encrypted."""
+    """Every member unpacks to a path of its own: no file without a name or with a name too long, no
+    file that is also a folder (``lnk`` and ``lnk/x``), nothing encrypted."""
     files: set[str] = set()
     folders: set[str] = set()
     for member in members:
@@ -102,7 +102,7 @@ def _check_names(members: list[zipfile.ZipInfo], file: str) -> None:
         if member.flag_bits & 0x1:
             raise _fail(file, "zip_encrypted", detail=member.filename[:100])
         too_long = any(len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in path.parts)
-        if not path.parts or "\x00" in member.filename or too_long:
+        if too_long or not (path.parts or member.is_dir()):  # a folder "./" is the archive's top
             raise _fail(file, "zip_bad_name", detail=member.filename[:100])
         folders.update(str(parent) for parent in path.parents if parent.parts)
         (folders if member.is_dir() else files).add(str(path))
