@@ -74,6 +74,9 @@ def test_an_unknown_key_is_a_problem_naming_the_key_and_the_file(
         ("metrics = 5\n", "'metrics' must be a table"),
         ("[metrics]\namber_floor = 0.95\n", "need 0 < metrics.amber_floor <= metrics.target <= 1"),
         ("[import]\nmax_upload_mb = 0\n", "must be positive"),
+        ("[import]\nmax_memory_mb = -1\n", "import.max_memory_mb) must be positive"),
+        ("[import]\nmax_rows = 0\n", "'import.max_rows' must be 1 or more, got 0"),
+        ("[import]\nmax_rows = 1.5e6\n", "'import.max_rows' must be a whole number"),
         ("[heat]\nemerging_min_history_months = 0\n", "'heat.emerging_min_history_months' must be 1 or more"),
         ("[heat]\nemerging_min_history_months = 1.5\n", "'heat.emerging_min_history_months' must be a whole"),
         ("[region]\nbbox = [13.0, 52.3, 13.8]\n", "'region.bbox' must be [west, south, east, north]"),
@@ -140,6 +143,8 @@ def test_the_defaults_are_defaults_toml_and_nothing_else(
         score_weights=toml["score"],
         max_upload_mb=imports["max_upload_mb"],
         max_unpacked_mb=imports["max_unpacked_mb"],
+        max_rows=imports["max_rows"],
+        max_memory_mb=imports["max_memory_mb"],
         emerging_min_history_months=heat["emerging_min_history_months"],
         region_bbox=tuple(toml["region"]["bbox"]),
         access=AccessSettings(**toml["access"]),
@@ -162,3 +167,12 @@ def test_the_region_is_a_setting_with_china_by_default(tiny: Path) -> None:
 
 def test_the_score_metrics_are_the_registry_rates() -> None:
     assert set(SCORE_METRICS) == {m.key for m in REGISTRY if m.kind == "rate"}
+
+
+def test_the_import_row_and_memory_limits_are_settings(tiny: Path) -> None:
+    assert (default_settings().max_rows, default_settings().max_memory_mb) == (2_000_000, 2048)
+    (tiny / "dashboard.toml").write_text(
+        "[import]\nmax_rows = 5_000_000\nmax_memory_mb = 4096\n", encoding="utf-8"
+    )
+    settings = load_settings(tiny)
+    assert (settings.max_rows, settings.max_memory_mb) == (5_000_000, 4096)

@@ -28,6 +28,14 @@ class Problem:
     rows: tuple[int, ...] = ()
     count: int = 0
     detail: str = ""
+    # Further named figures of the message (``{rows}``, ``{limit}``), as text.
+    params: tuple[tuple[str, str], ...] = ()
+
+    def text(self, lang: Lang) -> str:
+        """What is wrong, without where."""
+        return t(
+            f"problem.{self.code}", lang, detail=self.detail, column=self.column or "", **dict(self.params)
+        )
 
     def message(self, lang: Lang) -> str:
         where = [t("problem.file", lang, file=self.file)]
@@ -38,8 +46,7 @@ class Problem:
             where.append(t("problem.rows", lang, rows=shown) + suffix)
         if self.column:
             where.append(t("problem.column", lang, column=self.column))
-        text = t(f"problem.{self.code}", lang, detail=self.detail, column=self.column or "")
-        return f"{t('problem.sep', lang).join(where)}: {text}"
+        return f"{t('problem.sep', lang).join(where)}: {self.text(lang)}"
 
     def bilingual(self) -> str:
         return "\n".join(self.message(lang) for lang in LANGS)

@@ -99,9 +99,12 @@ class Settings:
     tiles: TileServer
     # Points per metric in the composite score.
     score_weights: dict[str, float]
-    # Import limits: the largest upload, and what an archive may unpack to.
+    # Import limits: the largest upload, what an archive may unpack to, the most rows a table may have
+    # and the memory reading and checking one may take (estimated before it is read).
     max_upload_mb: float
     max_unpacked_mb: float
+    max_rows: int
+    max_memory_mb: float
     # Whole months of data needed before a period for emerging hot spots to be flagged in it.
     emerging_min_history_months: int
     # The region's (west, south, east, north) in degrees: for the lat/lon swap check and the outside note.
@@ -226,9 +229,11 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -
     if not 0 < amber <= target <= 1:
         raise ValueError(f"{source}: need 0 < metrics.amber_floor <= metrics.target <= 1")
     max_upload, max_unpacked = imports.number("max_upload_mb"), imports.number("max_unpacked_mb")
-    if max_upload <= 0 or max_unpacked <= 0:
+    max_memory = imports.number("max_memory_mb")
+    if max_upload <= 0 or max_unpacked <= 0 or max_memory <= 0:
         raise ValueError(
-            f"{source}: import limits (import.max_upload_mb, import.max_unpacked_mb) must be positive"
+            f"{source}: import limits (import.max_upload_mb, import.max_unpacked_mb, import.max_memory_mb)"
+            " must be positive"
         )
     return Settings(
         target=target,
@@ -243,6 +248,8 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = SETTINGS_FILE) -
         score_weights=_Table(merged["score"], "score", source).numbers(),
         max_upload_mb=max_upload,
         max_unpacked_mb=max_unpacked,
+        max_rows=_max_rows(imports),
+        max_memory_mb=max_memory,
         emerging_min_history_months=_min_history(_Table(merged["heat"], "heat", source)),
         region_bbox=_bbox(_Table(merged["region"], "region", source)),
         access=_access(_Table(merged["access"], "access", source)),
@@ -279,6 +286,13 @@ def _grace_days(metrics: _Table) -> int:
     if days < 0:
         raise ValueError(f"{metrics.source}: 'metrics.assessment_grace_days' must be 0 or more, got {days}")
     return days
+
+
+def _max_rows(imports: _Table) -> int:
+    rows = imports.integer("max_rows")
+    if rows < 1:
+        raise ValueError(f"{imports.source}: 'import.max_rows' must be 1 or more, got {rows}")
+    return rows
 
 
 def _min_history(heat: _Table) -> int:

@@ -31,7 +31,7 @@ from dashboard.ingest.findings import Prepared
 from dashboard.ingest.grids import prepare_grids
 from dashboard.ingest.mapping import CONTRACT, KINDS, PLACE_COLUMNS, Mapping, saved_mapping
 from dashboard.ingest.prepare import SPECS, current_state, prepare_table
-from dashboard.ingest.readers import Limits
+from dashboard.ingest.sizing import Limits
 from dashboard.ingest.store import Changes, Version, commit, restore, versions
 
 __all__ = [
@@ -64,6 +64,8 @@ def limits_from(settings: Settings) -> Limits:
     return Limits(
         max_bytes=int(settings.max_upload_mb * 1024 * 1024),
         max_unpacked_bytes=int(settings.max_unpacked_mb * 1024 * 1024),
+        max_rows=settings.max_rows,
+        max_memory_bytes=int(settings.max_memory_mb * 1024 * 1024),
     )
 
 

@@ -17,7 +17,8 @@ from dashboard.core.loading import OPTIONAL_TABLES, find_table, read_table
 from dashboard.core.problems import DataError, Problem
 from dashboard.ingest.findings import Findings, Prepared
 from dashboard.ingest.mapping import Mapping, builtin, match_columns
-from dashboard.ingest.readers import Limits, read_boundaries
+from dashboard.ingest.readers import read_boundaries
+from dashboard.ingest.sizing import Limits
 
 OVERLAP_SHARE: Final = 0.001  # overlaps smaller than 0.1% of the smaller grid are digitising noise
 

@@ -45,7 +45,7 @@ from dashboard.ingest.mapping import (
     unmatched_words,
     value_index,
 )
-from dashboard.ingest.readers import Limits, Sheet, read_table_upload
+from dashboard.ingest.readers import Sheet, read_table_upload
 from dashboard.ingest.shaping import (
     EXCEL_EPOCH,
     constants,
@@ -56,6 +56,7 @@ from dashboard.ingest.shaping import (
     no_header,
     parse_times,
 )
+from dashboard.ingest.sizing import Limits
 
 
 @dataclass(frozen=True)
@@ -393,6 +394,9 @@ def _issue_checks(
 
 def _latest_per_id(frame: pl.DataFrame, spec: TableSpec, findings: Findings) -> tuple[pl.DataFrame, int]:
     """Keep one row per id: the one updated last (latest lifecycle time), else the later row."""
+    if not frame.get_column(spec.id_column).is_duplicated().any():  # the usual case: no copy of the rows
+        rows = frame.get_column(ROW)
+        return (frame if rows.is_sorted() else frame.sort(ROW)), 0
     times = [c for c in spec.times if c != "due_at"]
     updated = pl.max_horizontal(*times) if times else pl.lit(None, dtype=pl.Datetime("us"))
     ranked = frame.with_columns(updated.alias("_updated")).sort(["_updated", ROW], nulls_last=False)
@@ -434,6 +438,7 @@ def prepare_table(
         prepared.blocking.append(Problem(file, "no_grids_yet"))
         return prepared
     frame = _map_header(sheet.cells, kind, mapping, prepared)
+    del sheet  # the cells: each step below lets go of the rows before it
     if frame is None:
         return prepared
     findings = Findings(file)
@@ -482,6 +487,7 @@ def _read_sheet(data: bytes, limits: Limits, mapping: Mapping, prepared: Prepare
         sheet.sheet,
         sheet.sheets,
     )
+    prepared.warnings += sheet.notes
     return sheet
 
 

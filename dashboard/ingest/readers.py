@@ -8,33 +8,36 @@ are checked for size and paths before a byte is unpacked; every failure becomes 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import json
+import stat
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import polars as pl
 
 from dashboard.core.conversions import text_column
 from dashboard.core.problems import DataError, Problem
+from dashboard.ingest import sizing
+from dashboard.ingest.sizing import ZIP_ERRORS, Limits
 
 SEPARATORS = (",", "\t", ";", "|")
 GEO_SUFFIXES = (".geojson", ".json", ".zip", ".shp")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
 MAX_ZIP_ENTRIES = 1000
 MAX_RATIO = 200  # uncompressed : compressed, per archive member; real files stay far below
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How big an upload, and what it unpacks to, may be."""
-
-    max_bytes: int = 200 * 1024 * 1024
-    max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024
+MAX_NAME_BYTES: Final = 255  # a file or folder name, on the file systems an archive is unpacked to
+# Rows of a text table parsed at a time: the cells of a chunk are Python strings until it is a frame.
+CHUNK_ROWS: Final = 50_000
+DECODE_STEP: Final = 4 * 1024 * 1024
+CODECS: Final = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "gb18030": "gb18030"}
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Sheet:
     encoding: str | None = None
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    # Notes on the whole file (columns read as text), shown with the report's warnings.
+    notes: list[Problem] = field(default_factory=list)
 
 
 def _fail(file: str, code: str, detail: str = "") -> DataError:
@@ -83,8 +88,31 @@ def sniff(data: bytes, name: str) -> str:
     return "text"
 
 
+def _member_path(member: zipfile.ZipInfo) -> PurePosixPath:
+    return PurePosixPath(member.filename.replace("\\", "/"))
+
+
+def _check_names(members: list[zipfile.ZipInfo], file: str) -> None:
+    """Every member unpacks to a path of its own: no file without a name or with a name too long, no
+    file that is also a folder (``lnk`` and ``lnk/x``), nothing encrypted."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    for member in members:
+        path = _member_path(member)
+        if member.flag_bits & 0x1:
+            raise _fail(file, "zip_encrypted", detail=member.filename[:100])
+        too_long = any(len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in path.parts)
+        if too_long or not (path.parts or member.is_dir()):  # a folder "./" is the archive's top
+            raise _fail(file, "zip_bad_name", detail=member.filename[:100])
+        folders.update(str(parent) for parent in path.parents if parent.parts)
+        (folders if member.is_dir() else files).add(str(path))
+    if clash := sorted(files & folders):
+        raise _fail(file, "zip_conflict", detail=clash[0][:100])
+
+
 def check_zip(data: bytes, file: str, limits: Limits) -> zipfile.ZipFile:
-    """Open a zip archive after checking its members: no absolute or ``..`` paths, no bombs."""
+    """Open a zip archive after checking its members: no absolute or ``..`` paths, no bombs, no names
+    that cannot be unpacked."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -94,7 +122,7 @@ def check_zip(data: bytes, file: str, limits: Limits) -> zipfile.ZipFile:
         raise _fail(file, "zip_bomb", detail=f"{len(members)} entries")
     total = 0
     for member in members:
-        path = PurePosixPath(member.filename.replace("\\", "/"))
+        path = _member_path(member)
         if path.is_absolute() or ".." in path.parts:
             raise _fail(file, "zip_unsafe", detail=member.filename[:100])
         total += member.file_size
@@ -102,82 +130,167 @@ def check_zip(data: bytes, file: str, limits: Limits) -> zipfile.ZipFile:
             raise _fail(file, "zip_bomb", detail=f"{member.filename[:60]}: {member.file_size} bytes")
     if total > limits.max_unpacked_bytes:
         raise _fail(file, "zip_bomb", detail=f"{total} bytes")
+    _check_names(members, file)
     return archive
 
 
+def unpack_failure(exc: BaseException, file: str, detail: str) -> DataError:
+    """What went wrong unpacking (``detail``: the member), as a problem: damaged, an unknown method,
+    encrypted, or the disk refusing the write."""
+    if isinstance(exc, NotImplementedError):
+        code = "zip_unsupported"
+    elif isinstance(exc, RuntimeError):  # zipfile: "File ... is encrypted, password required"
+        code = "zip_encrypted"
+    elif isinstance(exc, OSError):
+        return _fail(file, "write_failed", detail=exc.strerror or type(exc).__name__)
+    else:
+        code = "zip_damaged"
+    return _fail(file, code, detail=detail[:100])
+
+
 def _extract(archive: zipfile.ZipFile, target: Path, file: str, limits: Limits) -> None:
-    """Unpack, counting the bytes actually written (member headers may lie)."""
+    """Unpack, counting the bytes actually written (member headers may lie); links are left out."""
     written = 0
     for member in archive.infolist():
-        if member.is_dir():
+        if member.is_dir() or stat.S_ISLNK(member.external_attr >> 16):
             continue
-        out = target / PurePosixPath(member.filename.replace("\\", "/"))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(member) as source, out.open("wb") as sink:
-            while chunk := source.read(1 << 20):
-                written += len(chunk)
-                if written > limits.max_unpacked_bytes:
-                    raise _fail(file, "zip_bomb", detail=f"> {limits.max_unpacked_bytes} bytes")
-                sink.write(chunk)
+        out = target / _member_path(member)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as source, out.open("wb") as sink:
+                while chunk := source.read(1 << 20):
+                    written += len(chunk)
+                    if written > limits.max_unpacked_bytes:
+                        raise _fail(file, "zip_bomb", detail=f"> {limits.max_unpacked_bytes} bytes")
+                    sink.write(chunk)
+        except ZIP_ERRORS as exc:
+            raise unpack_failure(exc, file, member.filename) from exc
 
 
 # --- tables -----------------------------------------------------------------------
 
 
-def decode(data: bytes, file: str) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030."""
+def _decodes(data: bytes, codec: str) -> bool:
+    """Whether all of ``data`` is text in ``codec``; decoded a step at a time, the text not kept."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), DECODE_STEP):
+            decoder.decode(view[start : start + DECODE_STEP], final=start + DECODE_STEP >= len(view))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _head(data: bytes, encoding: str) -> str:
+    """The first characters of the text (a character cut at the end is left out)."""
+    return codecs.getincrementaldecoder(CODECS[encoding])(errors="ignore").decode(data[: sizing.HEAD_BYTES])
+
+
+def detect_encoding(data: bytes, file: str) -> str:
+    """The text's encoding: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise _fail(file, "unreadable", detail=str(exc)[:200]) from exc
+        if not _decodes(data, "utf-16"):
+            raise _fail(file, "unreadable", detail="UTF-16")
+        return "utf-16"
     if b"\x00" in data[:8192]:
         raise _fail(file, "binary_file")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise _fail(file, "binary_file") from exc
+    if _decodes(data, "utf-8"):
+        return "utf-8"
+    if not _decodes(data, "gb18030"):
+        raise _fail(file, "binary_file")
     # GB18030 decodes most byte soup; real text is mostly printable.
-    sample = text[:20000]
+    sample = _head(data, "gb18030")[:20000]
     odd = sum(1 for ch in sample if not ch.isprintable() and ch not in "\r\n\t")
     if sample and odd / len(sample) > 0.01:
         raise _fail(file, "binary_file")
-    return text, "gb18030"
+    return "gb18030"
+
+
+def _stream(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """The text read as it is decoded (the whole text is never held), line breaks as in the file."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=CODECS[encoding], newline="")
 
 
 def _grid(rows: list[list[str]]) -> pl.DataFrame:
+    """Rows of text as columns ``c0``, ``c1`` ...: short rows padded, cells trimmed, empty as null."""
     width = max((len(r) for r in rows), default=0)
-    columns: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
-    for row in rows:
-        for i in range(width):
-            value = row[i].strip() if i < len(row) else ""
-            columns[f"c{i}"].append(value or None)
-    return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    padded = [r if len(r) == width else r + [""] * (width - len(r)) for r in rows]
+    columns = zip(*padded, strict=True)
+    frame = pl.DataFrame([pl.Series(f"c{i}", values, dtype=pl.String) for i, values in enumerate(columns)])
+    return frame.with_columns(pl.all().str.strip_chars().replace("", None))
 
 
-def read_text_table(data: bytes, file: str) -> Sheet:
-    text, encoding = decode(data, file)
-    head = text[:20000].splitlines()[:30]
-    counts = {sep: sum(line.count(sep) for line in head) for sep in SEPARATORS}
-    separator = max(counts, key=lambda s: counts[s])
-    if counts[separator] == 0:
-        separator = ","
+def _records(data: bytes, encoding: str, separator: str, file: str) -> Iterator[list[str]]:
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        yield from csv.reader(_stream(data, encoding), delimiter=separator)
     except csv.Error as exc:
         raise _fail(file, "unreadable", detail=str(exc)[:200]) from exc
-    if not any(any(cell.strip() for cell in row) for row in rows):
+
+
+def _parse(data: bytes, encoding: str, separator: str, file: str) -> pl.DataFrame:
+    """The cells, :data:`CHUNK_ROWS` rows at a time: only one chunk is ever Python strings."""
+    chunks: list[pl.DataFrame] = []
+    rows: list[list[str]] = []
+    for row in _records(data, encoding, separator, file):
+        rows.append(row)
+        if len(rows) == CHUNK_ROWS:
+            chunks.append(_grid(rows))
+            rows = []
+    chunks.append(_grid(rows))
+    width = max(chunk.width for chunk in chunks)
+    padded = [
+        chunk.with_columns(pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(chunk.width, width))
+        for chunk in chunks
+        if chunk.height
+    ]
+    return pl.concat(padded, rechunk=False) if padded else pl.DataFrame()
+
+
+def _separator(head: str) -> str:
+    lines = head[:20000].splitlines()[:30]
+    counts = {sep: sum(line.count(sep) for line in lines) for sep in SEPARATORS}
+    separator = max(counts, key=lambda s: counts[s])
+    return separator if counts[separator] else ","
+
+
+def _text_size(data: bytes, encoding: str, separator: str, file: str, limits: Limits) -> sizing.Size:
+    """The table's size: its lines, else (more lines than the limit) its records, which a cell's line
+    break does not split; its columns as the first lines have them."""
+    head = list(csv.reader(io.StringIO(_head(data, encoding), newline=""), delimiter=separator))
+    whole = len(data) <= sizing.HEAD_BYTES  # else the last row read may be cut short
+    columns = max((len(row) for row in (head if whole else head[:-1])), default=1)
+    rows = sizing.line_breaks(data, encoding)
+    if rows > limits.max_rows:
+        rows = sum(1 for _ in _records(data, encoding, separator, file))
+    return sizing.text_size(data, encoding, rows, columns)
+
+
+def read_text_table(data: bytes, file: str, limits: Limits | None = None) -> Sheet:
+    limits = limits or Limits()
+    encoding = detect_encoding(data, file)
+    separator = _separator(_head(data, encoding))
+    sizing.refuse_oversized(_text_size(data, encoding, separator, file, limits), "csv", file, limits)
+    cells = _parse(data, encoding, separator, file)
+    if cells.is_empty() or not cells.select(pl.any_horizontal(pl.all().is_not_null()).any()).item():
         raise _fail(file, "empty_file")
-    return Sheet(cells=_grid(rows), format="csv", encoding=encoding)
+    return Sheet(cells=cells, format="csv", encoding=encoding)
 
 
-def read_excel(data: bytes, file: str, sheet: str | None) -> Sheet:
+def _broken(exc: BaseException) -> bool:
+    """An error a reader raises for a broken file: any exception, or a Rust reader's panic (which
+    derives from ``BaseException``, not ``Exception``)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def read_excel(data: bytes, file: str, sheet: str | None, limits: Limits | None = None) -> Sheet:
     import fastexcel
 
+    limits = limits or Limits()
     try:
         reader = fastexcel.read_excel(data)
         names = list(reader.sheet_names)
@@ -190,8 +303,11 @@ def read_excel(data: bytes, file: str, sheet: str | None) -> Sheet:
         frame = pl.DataFrame(pl.from_arrow(loaded.to_arrow()))
     except DataError:
         raise
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise _fail(file, "unreadable", detail=str(exc).splitlines()[0][:200] if str(exc) else "") from exc
+    except BaseException as exc:  # calamine raises its own error types for broken files
+        if not _broken(exc):
+            raise
+        raise _fail(file, "unreadable", detail=_first_line(exc)) from exc
+    sizing.refuse_rows(frame.height, file, limits)  # a sheet may declare fewer rows than it holds
     frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
     frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in frame.columns)
     if frame.is_empty():
@@ -199,34 +315,79 @@ def read_excel(data: bytes, file: str, sheet: str | None) -> Sheet:
     return Sheet(cells=frame, format="excel", sheet=chosen, sheets=names)
 
 
-def read_parquet(data: bytes, file: str) -> Sheet:
+def _python_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _parquet_text(frame: pl.DataFrame, name: str) -> pl.Series:
+    """A column as text cells: a list or a record (struct) as JSON, what polars cannot cast as Python
+    writes it (durations, bytes that are not UTF-8 as hex)."""
+    if not frame.schema[name].is_nested():
+        try:
+            return frame.select(text_column(frame, name)).to_series()
+        except pl.exceptions.PolarsError:
+            pass
+    texts = [_python_text(v) for v in frame.get_column(name).to_list()]
+    series = pl.Series(name, texts, dtype=pl.String).str.strip_chars()
+    return series.replace("", None)
+
+
+def read_parquet(data: bytes, file: str, limits: Limits | None = None) -> Sheet:
+    limits = limits or Limits()
     try:
+        sizing.refuse_oversized(sizing.parquet_size(data), "parquet", file, limits)
         frame = pl.read_parquet(io.BytesIO(data))
-    except Exception as exc:  # arrow and polars raise several error types for broken files
-        raise _fail(file, "unreadable", detail=str(exc).splitlines()[0][:200] if str(exc) else "") from exc
+    except DataError:
+        raise
+    except BaseException as exc:  # arrow and polars raise several error types for broken files
+        if not _broken(exc):
+            raise
+        raise _fail(file, "unreadable", detail=_first_line(exc)) from exc
     header = pl.DataFrame(
         {f"c{i}": [name] for i, name in enumerate(frame.columns)},
         schema={f"c{i}": pl.String for i in range(frame.width)},
     )
     # Cells as text like the loader reads codes: 330199001001001.0 stays 330199001001001.
-    body = frame.select(text_column(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns))
-    return Sheet(cells=pl.concat([header, body]), format="parquet")
+    body = pl.DataFrame([_parquet_text(frame, name).alias(f"c{i}") for i, name in enumerate(frame.columns)])
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+    notes = [Problem(file, "nested_as_text", column=", ".join(nested))] if nested else []
+    return Sheet(cells=pl.concat([header, body]), format="parquet", notes=notes)
+
+
+def _excel_size(data: bytes, file: str, sheet: str | None, limits: Limits) -> sizing.Size:
+    archive = check_zip(data, file, limits)
+    try:
+        with archive:
+            return sizing.excel_size(archive, sheet)
+    except ZIP_ERRORS as exc:
+        raise unpack_failure(exc, file, _first_line(exc)) from exc
 
 
 def read_table_upload(data: bytes, file: str, limits: Limits, sheet: str | None = None) -> Sheet:
-    """Any supported table file as cells; raises :class:`DataError` with a clear problem."""
+    """Any supported table file as cells; raises :class:`DataError` with a clear problem.
+
+    A table over the limits of rows or memory is refused before its cells are read (:mod:`sizing`).
+    """
     check_size(data, file, limits)
     kind = sniff(data, file)
-    if kind == "xlsx":
-        check_zip(data, file, limits)
-        return read_excel(data, file, sheet)
-    if kind == "xls":
-        return read_excel(data, file, sheet)
+    if kind in ("xlsx", "xls"):
+        size = _excel_size(data, file, sheet, limits) if kind == "xlsx" else sizing.xls_size(data)
+        sizing.refuse_oversized(size, "excel", file, limits)
+        return read_excel(data, file, sheet, limits)
     if kind == "parquet":
-        return read_parquet(data, file)
+        return read_parquet(data, file, limits)
     if kind in ("zip", "json"):
         raise _fail(file, "unsupported_format", detail=", ".join(TABLE_SUFFIXES))
-    return read_text_table(data, file)
+    return read_text_table(data, file, limits)
 
 
 # --- boundaries ---------------------------------------------------------------------

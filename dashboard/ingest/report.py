@@ -117,7 +117,7 @@ def problem_table(prepared: Prepared, lang: Lang) -> pl.DataFrame:
     records = []
     for severity, problems in _by_severity(prepared):
         for problem in problems:
-            text = t(f"problem.{problem.code}", lang, detail=problem.detail, column=problem.column or "")
+            text = problem.text(lang)
             records.append(
                 {
                     t("imports.col_severity", lang): t(f"imports.severity_{severity}", lang),

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 import polars as pl
@@ -30,6 +31,7 @@ from dashboard.ingest.mapping import (
     header_fields,
     known_values,
     parse_extras,
+    parse_mapping,
     save_mapping,
     saved_mapping,
     with_extras,
@@ -57,22 +59,45 @@ def _ignored(lang: Lang) -> str:
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "parquet", "geojson", "json", "zip"]
 
 
-@cache.cached(max_entries=8)
-def _prepare(
-    root: str,
-    stamp: object,
-    kind: str,
-    data_hash: str,
-    name: str,
-    mapping_toml: str,
-    repair: bool,
-    _data: bytes,
-) -> Prepared:
-    """Checked once per upload, mapping and state of the data root (``stamp``)."""
-    from dashboard.ingest.mapping import parse_mapping
+# The checked uploads of this session: (root, root's version, kind, digest, name, mapping, repair) -> the
+# report and the rows to import. Kept in st.session_state, which goes with the session, and never in
+# st.cache_data or st.cache_resource, which are shared by every session and outlive them: a resident's
+# phone number in an upload must not stay in the server once the clerk who uploaded it has gone.
+CHECKS: Final = "import_checks"
+# A run checks twice (the mapping so far, then the user's edits): the two are kept, older ones dropped.
+MAX_CHECKS: Final = 2
 
-    del stamp, data_hash  # part of the cache key only
-    return ingest.prepare(Path(root), kind, _data, name, parse_mapping(mapping_toml), repair=repair)
+
+def _checked(
+    root: Path, stamp: object, kind: str, upload: _Upload, mapping: Mapping, repair: bool, rows: bool = True
+) -> Prepared:
+    """The upload checked with ``mapping``, once per upload, mapping and state of the data root (``stamp``).
+
+    Without ``rows`` (the first pass, which draws the editor), the check is kept without its rows to
+    import, so that a session holds them once.
+    """
+    toml = mapping.to_toml()
+    key = (str(root), stamp, kind, upload.digest, upload.name, toml, repair)
+    # Checks of another file are dropped: a new file replaces the one before.
+    kept: dict[tuple[object, ...], tuple[Prepared, bool]] = st.session_state.get(CHECKS, {})
+    checks = {k: v for k, v in kept.items() if k[3] == upload.digest}
+    entry = checks.pop(key, None)
+    if entry is None or (rows and not entry[1]):
+        # The mapping as saved and read back, as the check of the CLI reads it.
+        prepared = ingest.prepare(root, kind, upload.data, upload.name, parse_mapping(toml), repair=repair)
+        entry = (prepared, True) if rows else (replace(prepared, good=None), False)
+    else:
+        prepared = entry[0]
+    checks[key] = entry  # the newest last
+    while len(checks) > MAX_CHECKS:
+        del checks[next(iter(checks))]
+    st.session_state[CHECKS] = checks
+    return prepared
+
+
+def forget_checks() -> None:
+    """Drop this session's checked uploads (the file was imported, cancelled or taken away)."""
+    st.session_state.pop(CHECKS, None)
 
 
 def _field_option(column: str, lang: Lang) -> str:
@@ -218,7 +243,7 @@ def _report(prepared: Prepared, lang: Lang) -> None:
 
 @dataclass(frozen=True)
 class _Upload:
-    """The uploaded file: its name, bytes and their SHA-256 (part of the check's cache key)."""
+    """The uploaded file: its name, bytes and their SHA-256 (part of the key its checks are kept by)."""
 
     name: str
     data: bytes
@@ -239,6 +264,7 @@ def _upload_section(root: Path, lang: Lang) -> None:
         help=t("imports.file_help", lang),
     )
     if file is None:
+        forget_checks()
         st.info(t("imports.start_hint", lang))
         return
     data = file.getvalue()
@@ -319,13 +345,11 @@ def _check(
     editor_key = f"import_map_{kind}_{upload.tag}"
     version = cache.version(root)  # the data root is walked once per run, not once per pass
 
-    def check(mapping: Mapping) -> Prepared:
-        return _prepare(
-            str(root), version, kind, upload.digest, upload.name, mapping.to_toml(), repair, upload.data
-        )
+    def check(mapping: Mapping, rows: bool = True) -> Prepared:
+        return _checked(root, version, kind, upload, mapping, repair, rows)
 
     # Two passes: read with the mapping so far, then again with the user's edits of the table.
-    prepared = check(mapping)
+    prepared = check(mapping, rows=False)
     if len(prepared.sheets) > 1:
         st.selectbox(t("imports.sheet", lang), prepared.sheets, key=sheet_key)
     report = st.container()
@@ -361,6 +385,7 @@ def _actions(
     )
     if buttons[3].button(t("imports.cancel", lang), key=f"import_cancel_{upload.tag}"):
         st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # nothing written
+        forget_checks()
         st.rerun()
     if prepared.errors and not prepared.refused:
         buttons[4].caption(t("imports.errors_left_out", lang, bad=prepared.bad_rows))
@@ -383,6 +408,7 @@ def _import(root: Path, upload: _Upload, prepared: Prepared, mapping: Mapping, m
         },
     )
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # empty the uploader
+    forget_checks()
     st.session_state["import_done"] = t(
         "imports.done",
         lang,
