@@ -46,6 +46,8 @@ LOCK = AccessSettings(
     login_lock_seconds=30,
     login_lock_max_seconds=100,
     login_failure_window_minutes=60,
+    session_hours=12,
+    idle_minutes=30,
 )
 
 

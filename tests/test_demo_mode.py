@@ -309,6 +309,11 @@ def test_case_list_and_its_downloads_in_demo_mode(
     assert at.checkbox(key="all_full").value is False
     at.checkbox(key="all_full").check().run()
     assert RESIDENTS[0][1] in rendered(at)
+    from dashboard.access import read_entries
+
+    shown = read_entries(personal)[-1]  # the full list is audited: who, what, rows, never their contents
+    assert (shown.action, shown.user, shown.details["masked"]) == ("case_list_unmasked", "clerk", False)
+    assert RESIDENTS[0][1] not in (personal / ".access" / "audit.jsonl").read_text(encoding="utf-8")
 
 
 def _report_text(data: bytes) -> str:

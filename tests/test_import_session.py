@@ -18,7 +18,7 @@ from dashboard import ingest
 from dashboard.i18n import t
 from dashboard.ingest.findings import Prepared
 from dashboard.ui.data import CHECKS
-from tests.builders import G1
+from tests.builders import G1, sign_in
 from tests.conftest import REPO
 
 UPLOAD = f"""工单编号,上报时间,事件类型,所属网格,事件状态,诉求内容,联系电话
@@ -63,7 +63,7 @@ def _holds_the_upload(value: object) -> bool:
 
 def _page(root: Path, monkeypatch: pytest.MonkeyPatch, upload: bytes, name: str = "10月工单.csv") -> AppTest:
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(root))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at = sign_in(AppTest.from_file(str(REPO / "app.py"), default_timeout=60), root)  # imports: an admin
     at.query_params["lang"] = "zh"
     at.run()
     at.switch_page("pages/data.py").run()

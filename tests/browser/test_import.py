@@ -12,10 +12,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard import ingest
+from dashboard.access.sessions import COOKIE
 from dashboard.core.loading import load_dataset
 from dashboard.i18n import t
 from tests.browser.conftest import NetworkLog, StartApp, open_app, screenshot, wait_for_app
-from tests.builders import G1, G2, G3, tiny_root
+from tests.builders import G1, G2, G3, session_token, tiny_root
 
 UPLOAD = "\n".join(
     [
@@ -28,6 +29,11 @@ UPLOAD = "\n".join(
 )
 
 
+def _as_admin(page: Page, root: Path, base: str) -> None:
+    """Only an administrator imports: the browser holds an admin's session cookie, as after signing in."""
+    page.context.add_cookies([{"name": COOKIE, "value": session_token(root), "url": base}])
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_upload_check_and_import_a_gbk_export(
     page: Page, start_app: StartApp, network_log: NetworkLog, tmp_path: Path, lang: str
@@ -37,6 +43,7 @@ def test_upload_check_and_import_a_gbk_export(
     upload = tmp_path / "11月工单.csv"
     upload.write_bytes(UPLOAD.encode("gbk"))
     base = start_app(data_dir=root)
+    _as_admin(page, root, base)
     open_app(page, base, f"/data?lang={lang}")
     expect(page.locator("h1").first).to_have_text(t("imports.title", lang))  # type: ignore[arg-type]
     page.locator("input[type=file]").set_input_files(str(upload))
@@ -89,6 +96,7 @@ def test_import_a_gazetteer_of_grid_names_and_issues_follow_it(
     upload = tmp_path / "地名库.csv"
     upload.write_bytes(GAZETTEER.encode("gbk"))
     base = start_app(data_dir=root)
+    _as_admin(page, root, base)
     open_app(page, base, f"/data?lang={lang}")
     page.get_by_test_id("stSelectbox").filter(has_text=t("imports.kind", lang)).click()  # type: ignore[arg-type]
     page.get_by_role("option", name=t("imports.kind_places", lang)).click()  # type: ignore[arg-type]
