@@ -241,3 +241,20 @@ def test_the_cli_prints_the_refusal_and_leaves_the_root_alone(root: Path, tmp_pa
     assert code == 2 and "Traceback" not in out + err
     assert "该表约 5 行，超过导入上限 2 行（设置 [import] max_rows）" in out
     assert _fingerprint(root) == before
+
+
+def test_a_legacy_xls_over_the_row_limit_is_refused_once_read(root: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("10月")
+    for r, row in enumerate([HEADER, *ROWS]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _limits(root, "max_rows = 4")
+    zh, _ = _refusal(ingest.prepare(root, "issues", buffer.getvalue(), "台账.xls"))
+    assert "该表约 5 行，超过导入上限 4 行（设置 [import] max_rows）" in zh
+    _limits(root, "max_rows = 5")
+    assert ingest.prepare(root, "issues", buffer.getvalue(), "台账.xls").good_count == 4
