@@ -309,3 +309,34 @@ def test_a_broken_table_file_cannot_be_read_and_says_so(case: str, root: Path, t
     code, out, err = _run("import", "--data", str(root), "--kind", "issues", str(upload))
     assert code == 2 and "无法读取" in out + err and "Traceback" not in out + err
     assert _fingerprint(root) == before
+
+
+# --- quotes in a CSV -------------------------------------------------------------------------------
+
+LEDGER = f"""工单编号,上报时间,事件类型,所属网格,事件状态,诉求内容
+Q1,2026/10/2 9:00,环境卫生,{G1},已办结,楼道堆放杂物
+Q2,2026/10/3 9:00,噪音扰民,{G1},处置中,"夜间施工，影响休息
+Q3,2026/10/4 9:00,停车管理,{G2},已结案,消防通道停车
+Q4,2026/10/5 9:00,物业管理,{G2},已上报,电梯故障
+"""
+
+
+@pytest.mark.parametrize(
+    "rows", [3, 20_000]
+)  # the file ends inside the quote; a cell past the reader's limit
+def test_a_quote_left_open_names_its_row_instead_of_swallowing_the_rest(root: Path, rows: int) -> None:
+    more = "".join(f"Q{i},2026/10/6 9:00,环境卫生,{G1},已办结,楼道堆放杂物\n" for i in range(5, 5 + rows))
+    prepared = ingest.prepare(root, "issues", (LEDGER + more).encode("gbk"), "10月台账.csv")
+    [problem] = prepared.blocking
+    assert problem.message("zh") == (
+        '文件 10月台账.csv，第 3 行: 这一行有一个引号（"）没有配对，其后的内容都会被读进同一个单元格。'
+        "请检查这一行，改正后重新保存再导入"
+    )
+    assert problem.message("en").startswith('File 10月台账.csv, row 3: a quote (") on this row is left open')
+
+
+def test_a_quote_inside_a_cell_is_read_as_text_as_before(root: Path) -> None:
+    text = LEDGER.replace('"夜间施工，影响休息', '"夜间施工" 影响休息')  # as typed by hand
+    prepared = ingest.prepare(root, "issues", text.encode("gbk"), "10月台账.csv")
+    assert not prepared.blocking and prepared.good_count == 4
+    assert prepared.good.get_column("description").to_list()[1] == "夜间施工 影响休息"

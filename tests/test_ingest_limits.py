@@ -136,27 +136,63 @@ def test_a_csv_over_the_memory_limit_is_refused_with_the_estimate(root: Path) ->
     assert ingest.prepare(root, "issues", _csv(rows), "全年工单.csv").good_count == 40_000
 
 
-def test_an_xlsx_declaring_a_huge_sheet_is_refused_before_it_is_unpacked(root: Path) -> None:
-    book = _xlsx({"9月": [HEADER, *ROWS], "10月": [HEADER, *ROWS]})
-    huge = _declared(book, "xl/worksheets/sheet2.xml", b"A1:F3400000")
-    zh, en = _refusal(ingest.prepare(root, "issues", huge, "台账.xlsx", ingest.Mapping(sheet="10月")))
+def _not_unpacked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the workbook's cells are read (the refusal must come first)."""
+    import fastexcel
+
+    def read_excel(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the sheet was unpacked")
+
+    monkeypatch.setattr(fastexcel, "read_excel", read_excel)
+
+
+def _ledger(rows: int) -> list[tuple[str, ...]]:
+    return [(f"B{i}", "2026-10-02 09:00", "环境卫生", G1, "已办结", "楼道堆放杂物") for i in range(rows)]
+
+
+def test_an_xlsx_sheet_over_the_row_limit_is_refused_before_it_is_unpacked(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _limits(root, "max_rows = 2_000")
+    book = _xlsx({"9月": [HEADER, *ROWS], "10月": [HEADER, *_ledger(3_000)]})
+    with monkeypatch.context() as patched:
+        _not_unpacked(patched)
+        zh, en = _refusal(ingest.prepare(root, "issues", book, "台账.xlsx", ingest.Mapping(sheet="10月")))
     assert zh == (
-        "文件 台账.xlsx: 该表约 3,400,000 行，超过导入上限 2,000,000 行（设置 [import] max_rows）；"
+        "文件 台账.xlsx: 该表约 3,001 行，超过导入上限 2,000 行（设置 [import] max_rows）；"
         "请拆分后分批导入，或请管理员调高 [import] max_rows"
     )
-    assert "the table has about 3,400,000 rows, more than the import limit of 2,000,000 rows" in en
+    assert "the table has about 3,001 rows, more than the import limit of 2,000 rows" in en
     # The other sheet is small: chosen (or by default, as the first), it is read.
     for mapping in (ingest.Mapping(sheet="9月"), ingest.Mapping()):
-        prepared = ingest.prepare(root, "issues", huge, "台账.xlsx", mapping)
+        prepared = ingest.prepare(root, "issues", book, "台账.xlsx", mapping)
         assert (prepared.sheet, prepared.sheets, prepared.good_count) == ("9月", ["9月", "10月"], 4)
 
 
-def test_an_xlsx_over_the_memory_limit_names_its_rows_and_columns(root: Path) -> None:
-    _limits(root, "max_memory_mb = 100")
-    huge = _declared(_xlsx({"Sheet1": [HEADER, *ROWS]}), "xl/worksheets/sheet1.xml", b"A1:T900000")
-    zh, _ = _refusal(ingest.prepare(root, "issues", huge, "台账.xlsx"))
-    assert "读取并检查该表（约 900,000 行 × 20 列）约需 " in zh
-    assert "超过导入内存上限 100 MB（设置 [import] max_memory_mb）" in zh
+def test_a_used_range_stretched_by_formatting_is_not_taken_for_rows(root: Path) -> None:
+    _limits(root, "max_rows = 5")
+    stretched = _declared(_xlsx({"Sheet1": [HEADER, *ROWS]}), "xl/worksheets/sheet1.xml", b"A1:XFD1048576")
+    with zipfile.ZipFile(io.BytesIO(stretched)) as archive:
+        size = sizing.excel_size(archive, None)
+    assert (size.rows, size.columns) == (5, 6)  # counted in the XML, which cannot hold 17 billion cells
+    assert ingest.prepare(root, "issues", stretched, "台账.xlsx").good_count == 4
+
+
+def test_an_xlsx_over_the_memory_limit_names_its_rows_and_columns(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = _xlsx({"Sheet1": [HEADER, *_ledger(20_000)]})
+    _limits(root, "max_memory_mb = 80")
+    with monkeypatch.context() as patched:
+        _not_unpacked(patched)
+        zh, _ = _refusal(ingest.prepare(root, "issues", book, "台账.xlsx"))
+    assert re.fullmatch(
+        r"文件 台账\.xlsx: 读取并检查该表（约 20,001 行 × 6 列）约需 (\d+) MB 内存，超过导入内存上限 80 MB"
+        r"（设置 \[import\] max_memory_mb）；请拆分后分批导入，或请管理员调高 \[import\] max_memory_mb",
+        zh,
+    )
+    _limits(root, "max_memory_mb = 128")
+    assert ingest.prepare(root, "issues", book, "台账.xlsx").good_count == 20_000
 
 
 def test_an_xlsx_without_a_declared_size_is_counted_and_one_declaring_too_little_is_still_refused(
@@ -205,3 +241,20 @@ def test_the_cli_prints_the_refusal_and_leaves_the_root_alone(root: Path, tmp_pa
     assert code == 2 and "Traceback" not in out + err
     assert "该表约 5 行，超过导入上限 2 行（设置 [import] max_rows）" in out
     assert _fingerprint(root) == before
+
+
+def test_a_legacy_xls_over_the_row_limit_is_refused_once_read(root: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("10月")
+    for r, row in enumerate([HEADER, *ROWS]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _limits(root, "max_rows = 4")
+    zh, _ = _refusal(ingest.prepare(root, "issues", buffer.getvalue(), "台账.xls"))
+    assert "该表约 5 行，超过导入上限 4 行（设置 [import] max_rows）" in zh
+    _limits(root, "max_rows = 5")
+    assert ingest.prepare(root, "issues", buffer.getvalue(), "台账.xls").good_count == 4

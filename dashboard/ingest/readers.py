@@ -221,18 +221,31 @@ def _grid(rows: list[list[str]]) -> pl.DataFrame:
     return frame.with_columns(pl.all().str.strip_chars().replace("", None))
 
 
-def _records(data: bytes, encoding: str, separator: str, file: str) -> Iterator[list[str]]:
+class _MisplacedQuoteError(Exception):
+    """A quote inside a cell (``"ab"c``): the strict reader stops, the lenient one keeps it as text."""
+
+
+def _records(data: bytes, encoding: str, separator: str, file: str, strict: bool) -> Iterator[list[str]]:
+    """The records of a text table. A quote left open (the file ends inside it, or a cell grows past
+    the reader's limit) is a problem on its row: otherwise the rest of the file would be one cell."""
+    read = 0
     try:
-        yield from csv.reader(_stream(data, encoding), delimiter=separator)
+        for record in csv.reader(_stream(data, encoding), delimiter=separator, strict=strict):
+            read += 1
+            yield record
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc) or "field larger than field limit" in str(exc):
+            raise DataError([Problem(file, "csv_open_quote", rows=(read + 1,), count=1)]) from exc
+        if strict:
+            raise _MisplacedQuoteError from exc
         raise _fail(file, "unreadable", detail=str(exc)[:200]) from exc
 
 
-def _parse(data: bytes, encoding: str, separator: str, file: str) -> pl.DataFrame:
+def _cells(records: Iterator[list[str]]) -> pl.DataFrame:
     """The cells, :data:`CHUNK_ROWS` rows at a time: only one chunk is ever Python strings."""
     chunks: list[pl.DataFrame] = []
     rows: list[list[str]] = []
-    for row in _records(data, encoding, separator, file):
+    for row in records:
         rows.append(row)
         if len(rows) == CHUNK_ROWS:
             chunks.append(_grid(rows))
@@ -244,7 +257,22 @@ def _parse(data: bytes, encoding: str, separator: str, file: str) -> pl.DataFram
         for chunk in chunks
         if chunk.height
     ]
+    # Not rechunked: one more copy of the cells, and the checks after it peaked higher (measured).
     return pl.concat(padded, rechunk=False) if padded else pl.DataFrame()
+
+
+def _parse(data: bytes, encoding: str, separator: str, file: str) -> pl.DataFrame:
+    try:
+        return _cells(_records(data, encoding, separator, file, strict=True))
+    except _MisplacedQuoteError:  # read again as the lenient reader reads it: "ab"c is abc
+        return _cells(_records(data, encoding, separator, file, strict=False))
+
+
+def _count(data: bytes, encoding: str, separator: str, file: str) -> int:
+    try:
+        return sum(1 for _ in _records(data, encoding, separator, file, strict=True))
+    except _MisplacedQuoteError:
+        return sum(1 for _ in _records(data, encoding, separator, file, strict=False))
 
 
 def _separator(head: str) -> str:
@@ -262,7 +290,7 @@ def _text_size(data: bytes, encoding: str, separator: str, file: str, limits: Li
     columns = max((len(row) for row in (head if whole else head[:-1])), default=1)
     rows = sizing.line_breaks(data, encoding)
     if rows > limits.max_rows:
-        rows = sum(1 for _ in _records(data, encoding, separator, file))
+        rows = _count(data, encoding, separator, file)
     return sizing.text_size(data, encoding, rows, columns)
 
 

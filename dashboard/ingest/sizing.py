@@ -41,6 +41,7 @@ COSTS: Final[dict[str, tuple[float, float]]] = {
 # UTF-8 bytes per byte of the file, at most: GB18030 and UTF-16 store a Chinese character in 2 bytes.
 TEXT_GROWTH: Final = {"utf-8": 1.0, "gb18030": 1.5, "utf-16": 1.5}
 HEAD_BYTES: Final = 64 * 1024
+MIN_CELL_XML: Final = 10  # bytes of a sheet's XML that a cell takes at least (<c r="A1"/> is 11)
 XLS_MAX_ROWS: Final = 65_536  # the legacy format holds no more
 
 
@@ -187,10 +188,9 @@ def _scan(archive: zipfile.ZipFile, name: str) -> tuple[int, int]:
 
 
 def excel_size(archive: zipfile.ZipFile, sheet: str | None) -> Size:
-    """The chosen sheet's (else the first's) declared rows and columns and the text of the workbook.
-
-    The memory counts the sheet's XML as well, so a sheet declaring less than it holds is still sized.
-    """
+    """The chosen sheet's (else the first's) rows and columns, as it declares them when its XML could
+    hold them, and the text of the workbook. The memory counts the sheet's XML as well, so a sheet
+    declaring less than it holds is still sized (and its rows are counted again once read)."""
     sheets = sheet_members(archive)
     names = {info.filename: info for info in archive.infolist()}
     member = sheets.get(sheet or "", next(iter(sheets.values()), ""))
@@ -201,13 +201,17 @@ def excel_size(archive: zipfile.ZipFile, sheet: str | None) -> Size:
         return Size(0, 0, 0)
     with archive.open(member) as opened:
         found = _DIMENSION.search(opened.read(HEAD_BYTES))
+    xml = names[member].file_size
+    rows = columns = 0
     if found and found.group(3):
         rows, columns = int(found.group(4)), _column_number(found.group(3).decode())
-    else:
+    # No size declared (or one cell), or more cells than the XML could hold (a used range stretched by
+    # formatting, or a false one): count the rows and cells in the XML itself.
+    if not rows or rows * columns * MIN_CELL_XML > xml:
         rows, cells = _scan(archive, member)
         columns = -(-cells // rows) if rows else 0
     shared = names.get("xl/sharedStrings.xml")
-    text = names[member].file_size // 4 + (shared.file_size if shared else 0)
+    text = xml // 4 + (shared.file_size if shared else 0)
     return Size(rows=rows, columns=columns, text_bytes=text)
 
 
