@@ -364,3 +364,27 @@ def sign_in(at: Any, root: Path, name: str = "admin", role: str = "admin", scope
     """An AppTest signed in as ``name`` (an account of ``role`` and ``scope``), before its first run."""
     at.session_state["_session_token"] = session_token(root, name, role, scope)
     return at
+
+
+# Every page with data (the import page, pages/data.py, is the administrator's), and the two languages.
+LANGS = ("zh", "en")
+DATA_PAGES = (
+    "pages/overview.py",
+    "pages/grid_map.py",
+    "pages/closed_loop.py",
+    "pages/heatmap.py",
+    "pages/trends.py",
+    "pages/volunteers.py",
+    "pages/meeting.py",
+)
+
+
+def app_test(root: Path, monkeypatch: Any, timeout: float = 60, **query: str) -> Any:
+    """The whole app (``app.py``) in AppTest on ``root``, with ``query`` in its URL; not run yet."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(root))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at

@@ -17,19 +17,10 @@ from dashboard.core.loading import load_dataset
 from dashboard.core.periods import parse_period
 from dashboard.i18n import t
 from dashboard.metrics import compute
-from tests.builders import C1, C2, G3, TEST_PASSWORD, sign_in
+from tests.builders import C1, C2, DATA_PAGES, G3, LANGS, TEST_PASSWORD, app_test, sign_in
 from tests.conftest import REPO
 
-LANGS = ("zh", "en")
-PAGES = (
-    "pages/overview.py",
-    "pages/grid_map.py",
-    "pages/closed_loop.py",
-    "pages/heatmap.py",
-    "pages/trends.py",
-    "pages/volunteers.py",
-    "pages/meeting.py",
-)
+PAGES = DATA_PAGES
 
 
 @pytest.fixture(autouse=True)
@@ -38,11 +29,7 @@ def _fresh_caches(fresh_caches: None) -> None:
 
 
 def _app(root: Path, monkeypatch: pytest.MonkeyPatch, **query: str) -> AppTest:
-    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(root))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at
+    return app_test(root, monkeypatch, **query)  # type: ignore[no-any-return]
 
 
 def _text(at: AppTest) -> str:

@@ -28,19 +28,22 @@ from dashboard.i18n import t
 from dashboard.outputs import demo_mode, export
 from dashboard.outputs.demo_mode import Aliases
 from dashboard.ui import frame
-from tests.builders import C1, C2, G1, G3, TINY_GRIDS, TINY_ISSUES, sign_in, write_grids, write_issues_csv
+from tests.builders import (
+    C1,
+    C2,
+    DATA_PAGES,
+    G1,
+    G3,
+    LANGS,
+    TINY_GRIDS,
+    TINY_ISSUES,
+    sign_in,
+    write_grids,
+    write_issues_csv,
+)
 from tests.conftest import REPO
 
-LANGS = ("zh", "en")
-PAGES = (
-    "pages/overview.py",
-    "pages/grid_map.py",
-    "pages/closed_loop.py",
-    "pages/heatmap.py",
-    "pages/trends.py",
-    "pages/volunteers.py",
-    "pages/meeting.py",
-)
+PAGES = DATA_PAGES
 SURNAMES = "赵钱孙李周吴郑王冯陈"
 RESIDENTS = [
     (f"{SURNAMES[i]}小{'明红刚'[i % 3]}{i}", f"139{i:04d}{8765 - i:04d}") for i in range(len(TINY_ISSUES))

@@ -28,20 +28,11 @@ from dashboard.core.loading import load_dataset
 from dashboard.core.problems import DataError, Problem
 from dashboard.core.text import WORD_JOINER, html_text, md_text, plot_text, safe_figure, short_label
 from dashboard.outputs import export
-from tests.builders import sign_in
-from tests.conftest import REPO
+from tests.builders import DATA_PAGES, LANGS, app_test, sign_in
 from tests.hostile import AUTOLINK, FORMULA, HTML, LATEX, MARKDOWN, RAW_MARKERS, hostile_root
 
-LANGS = ("zh", "en")
-PAGES = (
-    "pages/overview.py",
-    "pages/grid_map.py",
-    "pages/closed_loop.py",
-    "pages/heatmap.py",
-    "pages/trends.py",
-    "pages/volunteers.py",
-    "pages/data.py",
-)
+# The meeting page has its views (below); the import page is the administrator's.
+PAGES = (*(p for p in DATA_PAGES if p != "pages/meeting.py"), "pages/data.py")
 MEETING_VIEWS = ("headline", "league", "map", "trend", "topics")
 # Proto fields Streamlit shows as plain text (options of pickers, values of inputs, table data).
 PLAIN_FIELDS = {"options", "default", "value", "rawValues", "data", "placeholder", "formattedValue"}
@@ -101,10 +92,7 @@ def raw_markup(at: AppTest) -> list[tuple[str, str]]:
 
 
 def _page(root: Path, monkeypatch: pytest.MonkeyPatch, page: str, **query: str) -> AppTest:
-    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(root))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
+    at = app_test(root, monkeypatch, timeout=120, **query)
     sign_in(at, root)  # an administrator (the import page needs one), who sees everything unmasked
     at.run()
     if page != "pages/overview.py":

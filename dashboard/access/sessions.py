@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,11 +64,6 @@ def open_viewer(is_demo: bool) -> Viewer:
 
 def user_viewer(user: User) -> Viewer:
     return Viewer("user", user.role, user.scope, user.name)
-
-
-def needs_sign_in(root: Path) -> bool:
-    """Whether the root has accounts (then nobody sees anything before signing in)."""
-    return bool(load_users(root))
 
 
 def _key(root: Path) -> bytes:
@@ -134,10 +129,15 @@ def _payload(root: Path, token: str, access: AccessSettings, moment: datetime) -
 
 
 def resume(
-    root: Path, token: str | None, access: AccessSettings, now: Clock = audit.local_now
+    root: Path,
+    token: str | None,
+    access: AccessSettings,
+    now: Clock = audit.local_now,
+    users: Mapping[str, User] | None = None,
 ) -> User | None:
     """The user of a session token, when it is genuine, not expired, not idle too long, not signed out and
-    its account still exists; its last use is then now. ``None`` otherwise."""
+    its account still exists (in ``users`` when the caller has read them); its last use is then now.
+    ``None`` otherwise."""
     if not token:
         return None
     moment = now()
@@ -146,7 +146,7 @@ def resume(
         return None
     name, sid = found
     session = _live(_sessions(root), moment, access).get(sid)
-    user = load_users(root).get(name)
+    user = (load_users(root) if users is None else users).get(name)
     if session is None or session.get("user") != name or user is None:
         return None
     if (moment - datetime.fromisoformat(str(session["last"]))).total_seconds() >= TOUCH_EVERY_S:

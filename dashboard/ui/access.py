@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 from filelock import Timeout
 
-from dashboard.access import AccountError, audit, authenticate, login_wait, sessions
+from dashboard.access import AccountError, audit, authenticate, load_users, login_wait, sessions
 from dashboard.access.sessions import COOKIE, Viewer, open_viewer, user_viewer
 from dashboard.core.loading import read_meta, resolve_root
 from dashboard.core.settings import AccessSettings, load_settings
@@ -27,6 +27,7 @@ LOG = logging.getLogger(__name__)
 TOKEN = "_session_token"
 VIEWER = "_viewer"
 SIGNED_OUT = "_signed_out"
+COOKIE_WRITTEN = "_cookie_written"
 
 
 def _access(root: Path) -> AccessSettings:
@@ -62,12 +63,12 @@ def gate(lang: Lang) -> Viewer:
     """Who is looking; on a root with accounts and no live session, the login page (and stop)."""
     root = resolve_root()
     try:
-        needed = sessions.needs_sign_in(root)
+        users = load_users(root)  # read once a run; an account removed ends its sessions at once
     except AccountError as error:
         detail = t(f"access.error.{error.code}", lang, **error.params)
         st.error(t("login.users_unreadable", lang, detail=md_text(detail)))
         st.stop()
-    if not needed:
+    if not users:
         viewer = open_viewer(_is_demo_root(root))
         st.session_state[VIEWER] = viewer
         return viewer
@@ -75,7 +76,7 @@ def gate(lang: Lang) -> Viewer:
     token = st.session_state.get(TOKEN)
     if token is None and not st.session_state.get(SIGNED_OUT):
         token = st.context.cookies.get(COOKIE)
-    user = sessions.resume(root, token, access)
+    user = sessions.resume(root, token, access, users=users)
     if user is None:
         st.session_state.pop(VIEWER, None)
         st.session_state.pop(TOKEN, None)
@@ -92,7 +93,9 @@ def gate(lang: Lang) -> Viewer:
     st.session_state[TOKEN] = token
     viewer = user_viewer(user)
     st.session_state[VIEWER] = viewer
-    _write_cookie(str(token), int(access.session_hours * 3600))
+    if st.session_state.get(COOKIE_WRITTEN) != token:  # once a session (a refresh brings it back)
+        _write_cookie(str(token), int(access.session_hours * 3600))
+        st.session_state[COOKIE_WRITTEN] = token
     return viewer
 
 

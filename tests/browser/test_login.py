@@ -3,6 +3,8 @@ ends it, the idle timeout, and no way to the import page for a non-administrator
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,14 +71,18 @@ def test_an_idle_session_ends(page: Page, start_app: StartApp, tmp_path: Path) -
     from dashboard.access import Scope, add_user
 
     root = tiny_root(tmp_path / "idle")
-    (root / "dashboard.toml").write_text("[access]\nidle_minutes = 0.05\n", encoding="utf-8")  # 3 seconds
     add_user(root, "li", "leader", Scope.parse("all"), password=TEST_PASSWORD, actor="test")
     url = start_app(data_dir=root)
     open_app(page, url, "/?period=2026-10")
     _sign_in(page)
     main = page.get_by_test_id("stMain")
     expect(main.locator("h1").first).to_have_text("街道治理总览")
-    page.wait_for_timeout(4_000)
+    # 31 minutes pass without use ([access] idle_minutes = 30): the session's last use moves back.
+    path = root / ".access" / "sessions.json"
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    for session in kept.values():
+        session["last"] = (datetime.fromisoformat(session["last"]) - timedelta(minutes=31)).isoformat()
+    path.write_text(json.dumps(kept), encoding="utf-8")
     page.reload()
     wait_for_app(page)
     expect(main.locator("h1")).to_have_text("登录")
