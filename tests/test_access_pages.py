@@ -119,6 +119,7 @@ def test_a_scoped_leaders_numbers_are_the_communitys_own(tiny: Path, monkeypatch
     assert cards[t("metric.issue_count.label", "en")] == "5"  # not the street's 8
     assert cards[t("metric.resolution_rate.label", "en")] == "75.0%"
     assert any(t("login.scope_rank_note", "en") in m.value for m in at.markdown)
+    assert t("login.scope", "en", scope="东湖社区") in [c.value for c in at.sidebar.caption]  # by name
 
 
 # Staff ticking "full data" on a case list, and its audit entry: tests/test_demo_mode.py.

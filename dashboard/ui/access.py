@@ -133,14 +133,12 @@ def _sign_in(root: Path, lang: Lang, access: AccessSettings, name: str, password
 
 
 def account_box(viewer: Viewer, lang: Lang) -> None:
-    """In the sidebar: who is signed in, their scope, and the sign-out button."""
+    """In the sidebar: who is signed in and the sign-out button (the frame names their scope)."""
     if viewer.kind != "user":
         return
     sidebar = st.sidebar
     role_name = t(f"login.role.{viewer.role.key}", lang)
     sidebar.caption(t("login.signed_in_as", lang, name=md_text(viewer.name), role=role_name))
-    if not viewer.scope.everything:
-        sidebar.caption(t("login.scope", lang, scope=md_text(viewer.scope.key())))
     if sidebar.button(t("login.sign_out", lang), key="sign_out", icon=":material/logout:"):
         root = resolve_root()
         sessions.end_session(root, st.session_state.get(TOKEN), _access(root))

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import streamlit as st
 
 from dashboard.access.sessions import Viewer, open_viewer
@@ -290,11 +291,29 @@ def start(lang: Lang, demo: bool = False, viewer: Viewer | None = None) -> Conte
     if demo or dataset.is_demo:
         sidebar.badge(t("app.demo_badge", lang), color="orange")
     sidebar.caption(t("app.as_of", lang, as_of=f"{dataset.as_of:%Y-%m-%d %H:%M}"))
+    if not viewer.scope.everything:
+        sidebar.caption(
+            t(
+                "login.scope",
+                lang,
+                scope=md_text(t("common.list_sep", lang).join(_scope_names(dataset, viewer))),
+            )
+        )
     if viewer.kind == "open":
         sidebar.info(t("login.open_banner", lang, root=md_text(root)), icon=":material/lock:")
     context = Context(dataset=dataset, selection=selection, demo=demo, viewer=viewer)
     st.session_state[_CONTEXT] = context
     return context
+
+
+def _scope_names(dataset: Dataset, viewer: Viewer) -> list[str]:
+    """The streets and communities of the viewer's scope by name, as the boundary file has them."""
+    codes = set(viewer.scope.codes)
+    names: list[str] = []
+    for level in ("street", "community"):
+        rows = dataset.units.filter(pl.col(f"{level}_code").is_in(codes))
+        names += rows.get_column(f"{level}_name").unique(maintain_order=True).cast(pl.String).to_list()
+    return names or list(viewer.scope.codes)
 
 
 def context(page: str) -> Context:
